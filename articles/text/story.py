@@ -1,0 +1,390 @@
+"""Same-story linking: what to keep of an article, which keys find its candidates, and how sure
+we are that two articles tell one story (and as copy, rewrite, translation or own report)."""
+
+import datetime
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from articles.text.signatures import estimated_jaccard
+
+# The one setting used for both development corpora (see bench/eval_stories.py).
+SUGGEST_THRESHOLD = 0.5
+# Below the threshold but worth showing an analyst as background, not as the same story.
+RELATED_THRESHOLD = 0.25
+DUPLICATE_JACCARD = 0.9
+REWRITE_JACCARD = 0.3
+# A translation or machine rendering keeps almost no five-word runs of the original.
+TRANSLATION_MAX_JACCARD = 0.1
+MAX_PASSAGES = 5
+TITLE_WEIGHT = 6
+LEAD_SENTENCES = 2
+LEAD_WEIGHT = 3
+# Two reports of one event usually name the same year; a different year is a hint of another.
+YEAR_AGREEMENT = 0.03
+# Reports of one event mostly appear within days; the further apart, the less likely.
+SAME_NEWS_CYCLE_DAYS = 7
+# Cosine similarity at which the score reaches one half (score = sim / (sim + this)).
+HALF_SCORE_SIMILARITY = 0.14
+
+STOPWORDS = frozenset(
+    """
+    a about above after again against all almost also although always am among an and another
+    any anyone anything are around as at away back be became because become been before being
+    below between both but by came can cannot could did do does doing done down during each
+    either else enough even ever every few first for from further get gets getting give given
+    go goes going gone got had has have having he her here hers herself him himself his how
+    however i if in into is it its itself just last later least less let like made make many may
+    me might more most much must my myself near never new next no nor not now of off often on
+    once one only onto or other others our ours ourselves out over own per perhaps put quite
+    rather really said say says saying see seem seemed seems several shall she should since so
+    some something still such take than that the their theirs them themselves then there these
+    they this those though through thus to too told toward towards two under until up upon us
+    use used very via was we well were what whatever when where whether which while who whom
+    whose why will with within without would yet you your yours yourself yourselves mr mrs ms dr
+    according added also including told asked called week year years day days time today
+    yesterday tomorrow monday tuesday wednesday thursday friday saturday sunday january february
+    march april june july august september october november december jan feb mar apr jun jul aug
+    sep sept oct nov dec am pm percent people three four five six seven eight nine ten
+    """.split()
+)
+# Capitalised words that name a role or a kind of thing, not a particular person or place.
+GENERIC_CAPITALS = frozenset(
+    """
+    president minister prime chancellor secretary general spokesman spokeswoman spokesperson
+    press senator sen rep governor gov mayor chief director officer official head deputy
+    leader king queen prince princess pope judge justice attorney sheriff police department
+    ministry office state states government party city county university news newspaper times
+    post daily agency inc ltd co corp company group associated reuters ap afp tass ria photo
+    image video getty images read more advertisement reply comments share click subscribe
+    telegram channel top back home update updated breaking exclusive live watch north south east
+    west northern southern eastern western new
+    """.split()
+)
+
+_APOSTROPHES = re.compile("[\u2018\u2019\u201a\u201b\u2032`\u00b4]")
+_TOKEN = re.compile(r"[^\W_]+(?:['.-][^\W_]+)*")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?\u2026])[\"\u201d\u00bb']?\s+|\n+")
+_QUOTED = re.compile(
+    r"[\"\u201c\u201e\u00ab]([^\"\u201c\u201d\u201e\u00ab\u00bb]{12,600}?)[\"\u201d\u00bb]"
+)
+_DIGITS = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class StoryProfile:
+    """What we keep of one article to decide whether another tells the same story."""
+
+    terms: Mapping[str, int] = field(hash=False)  # term -> weighted count (title counts twice)
+    names: Mapping[str, int] = field(hash=False)  # name term -> count, e.g. 'peskov'
+    name_forms: Mapping[str, str] = field(hash=False, compare=False)  # 'peskov' -> 'Peskov'
+    numbers: frozenset[str] = frozenset()
+    quotes: tuple[str, ...] = ()
+    sentences: tuple[str, ...] = ()
+    sentence_terms: tuple[frozenset[str], ...] = ()
+    published: datetime.date | None = None
+    speakers: tuple[str, ...] = ()
+    word_count: int = 0
+
+
+def term_of(word: str) -> str:
+    """The comparable form of a word: casefolded, possessive and plural endings dropped."""
+    word = word.casefold().replace(".", "") if "." in word else word.casefold()
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) > 4 and not _DIGITS.search(word):
+        if word.endswith("ies"):
+            return word[:-3] + "y"
+        if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            return word[:-1]
+    return word
+
+
+def _is_content(term: str) -> bool:
+    return len(term) > 2 and term not in STOPWORDS or (term.isdigit() and len(term) >= 2)
+
+
+def _clean(text: str) -> str:
+    return _APOSTROPHES.sub("'", unicodedata.normalize("NFKC", text))
+
+
+def _split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_BREAK.split(text) if s and s.strip()]
+
+
+def _capitalised(token: str) -> bool:
+    return token[0].isupper()
+
+
+def story_profile(
+    title: str,
+    body: str,
+    published: datetime.date | None = None,
+    speakers: Sequence[str] = (),
+) -> StoryProfile:
+    """Read one article into the evidence `compare` needs: terms, names, numbers, quotes."""
+    title, body = _clean(title), _clean(body)
+    sentences = _split_sentences(body)
+    tokenised = [_TOKEN.findall(s) for s in sentences]
+    title_tokens = _TOKEN.findall(title)
+
+    # A capitalised word counts as a name only where its capital is not explained by the
+    # start of a sentence, so we first learn which words the text capitalises mid-sentence.
+    mid_capitals: set[str] = set()
+    for tokens in tokenised:
+        for token in tokens[1:]:
+            if _capitalised(token):
+                mid_capitals.add(term_of(token))
+
+    terms: Counter[str] = Counter()
+    names: Counter[str] = Counter()
+    name_forms: dict[str, str] = {}
+    numbers: set[str] = set()
+    kept_sentences: list[str] = []
+    sentence_terms: list[frozenset[str]] = []
+    word_count = 0
+    for position, (sentence, tokens) in enumerate(zip(sentences, tokenised, strict=True)):
+        word_count += len(tokens)
+        in_sentence = set()
+        # News puts the event itself in the lead: the first sentences weigh more.
+        weight = LEAD_WEIGHT if position < LEAD_SENTENCES else 1
+        for i, token in enumerate(tokens):
+            term = term_of(token)
+            if not _is_content(term):
+                continue
+            terms[term] += weight
+            in_sentence.add(term)
+            if term[0].isdigit():
+                numbers.add(term)
+            elif (
+                _capitalised(token)
+                and term not in GENERIC_CAPITALS
+                and (i > 0 or term in mid_capitals)
+            ):
+                names[term] += 1
+                name_forms.setdefault(term, token)
+        if len(in_sentence) >= 4:
+            kept_sentences.append(sentence)
+            sentence_terms.append(frozenset(in_sentence))
+
+    for token in title_tokens:
+        term = term_of(token)
+        if _is_content(term):
+            terms[term] += TITLE_WEIGHT
+            if term in names:
+                names[term] += 1
+
+    quotes = tuple(q.strip() for q in _QUOTED.findall(body) if len(q.split()) >= 4)
+    return StoryProfile(
+        terms=dict(terms),
+        names=dict(names),
+        name_forms=name_forms,
+        numbers=frozenset(numbers),
+        quotes=quotes,
+        sentences=tuple(kept_sentences),
+        sentence_terms=tuple(sentence_terms),
+        published=published,
+        speakers=tuple(sorted({s.casefold().strip() for s in speakers if s.strip()})),
+        word_count=word_count,
+    )
+
+
+def blocking_keys(profile: StoryProfile, limit: int = 12) -> list[str]:
+    """A few keys naming what the article is about, most telling first ('n:peskov', 't:...').
+
+    Candidates are the articles that share at least one key, looked up in an indexed table,
+    so no pair is ever compared just because both exist. Without corpus statistics here, we
+    trust the article itself: its most repeated names first, then its most repeated long
+    words (rare words tend to be long), so a story told without names still finds its kin.
+    """
+    ranked_names = sorted(profile.names.items(), key=lambda item: (-item[1], item[0]))
+    keys = [f"n:{name}" for name, count in ranked_names if count >= 2 or len(profile.names) < 4]
+    keys = keys[: max(1, limit * 2 // 3)]
+    ranked_terms = sorted(
+        (
+            (count * min(len(term), 10), term)
+            for term, count in profile.terms.items()
+            if term not in profile.names and not term[0].isdigit() and len(term) >= 6
+        ),
+        key=lambda item: (-item[0], item[1]),
+    )
+    for _, term in ranked_terms:
+        if len(keys) >= limit:
+            break
+        keys.append(f"t:{term}")
+    return keys[:limit]
+
+
+@dataclass(frozen=True)
+class LinkEvidence:
+    """How sure we are that two articles tell the same story, and what shows it."""
+
+    score: float
+    relation: str
+    text_similarity: float
+    shared_names: tuple[str, ...]
+    shared_terms: tuple[str, ...]
+    shared_passages: tuple[tuple[str, str], ...]
+    days_apart: int | None
+
+
+def _idf(term: str, doc_freq: Mapping[str, int], n_docs: int) -> float:
+    # Add-one smoothing keeps weights finite and sensible on a corpus of five articles, and a
+    # term the corpus has not counted yet is treated as seen once.
+    df = max(1, doc_freq.get(term, 1))
+    return math.log((n_docs + 1) / (df + 0.5))
+
+
+def _weighted(counts: Mapping[str, int], idf: Mapping[str, float]) -> dict[str, float]:
+    return {t: (1.0 + math.log(c)) * idf[t] for t, c in counts.items() if idf[t] > 0}
+
+
+def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(w * b[t] for t, w in a.items() if t in b)
+    if not dot:
+        return 0.0
+    norm = math.sqrt(sum(w * w for w in a.values()) * sum(w * w for w in b.values()))
+    return dot / norm
+
+
+def _years_agree(a: StoryProfile, b: StoryProfile) -> int:
+    """+1 when both articles' latest mentioned year is the same, -1 when it differs, else 0."""
+    year_a, year_b = _latest_year(a), _latest_year(b)
+    if year_a is None or year_b is None:
+        return 0
+    return 1 if year_a == year_b else -1
+
+
+def _latest_year(profile: StoryProfile) -> int | None:
+    years = [
+        int(n) for n in profile.numbers if len(n) == 4 and n.isdigit() and 1900 < int(n) < 2100
+    ]
+    return max(years, default=None)
+
+
+def _shared_passages(
+    a: StoryProfile, b: StoryProfile, idf: Mapping[str, float]
+) -> list[tuple[int, int, float]]:
+    """Sentence pairs that say the same thing, exactly or in other words: (i, j, overlap)."""
+    where: dict[str, list[int]] = {}
+    for j, terms in enumerate(b.sentence_terms):
+        for term in terms:
+            where.setdefault(term, []).append(j)
+    pairs = []
+    for i, terms_a in enumerate(a.sentence_terms):
+        hits: Counter[int] = Counter()
+        for term in terms_a:
+            for j in where.get(term, ()):
+                hits[j] += 1
+        for j, count in hits.items():
+            if count < 4:
+                continue
+            terms_b = b.sentence_terms[j]
+            shared = terms_a & terms_b
+            shared_weight = sum(idf.get(t, 0.0) for t in shared)
+            smaller = min(
+                sum(idf.get(t, 0.0) for t in terms_a), sum(idf.get(t, 0.0) for t in terms_b)
+            )
+            overlap = shared_weight / smaller if smaller else 0.0
+            if overlap >= 0.45:
+                pairs.append((i, j, overlap))
+    # One partner per sentence, best first.
+    pairs.sort(key=lambda p: -p[2])
+    used_a, used_b, chosen = set(), set(), []
+    for i, j, overlap in pairs:
+        if i not in used_a and j not in used_b:
+            used_a.add(i)
+            used_b.add(j)
+            chosen.append((i, j, overlap))
+    return chosen
+
+
+def _in_same_order(pairs: list[tuple[int, int, float]]) -> float:
+    """Share of aligned passage pairs that keep the same order in both articles."""
+    if len(pairs) < 2:
+        return 0.0
+    ordered = sorted(pairs)
+    agree = sum(1 for p, q in zip(ordered, ordered[1:], strict=False) if q[1] > p[1])
+    return agree / (len(ordered) - 1)
+
+
+def compare(
+    a: StoryProfile,
+    b: StoryProfile,
+    doc_freq: Mapping[str, int],
+    n_docs: int,
+    sig_a: tuple[int, ...] | None = None,
+    sig_b: tuple[int, ...] | None = None,
+    language_a: str = "",
+    language_b: str = "",
+) -> LinkEvidence:
+    """Weigh the evidence that `a` and `b` tell the same story; symmetric in its score."""
+    n_docs = max(n_docs, 2)
+    idf = {t: _idf(t, doc_freq, n_docs) for t in a.terms.keys() | b.terms.keys()}
+    text_similarity = (
+        estimated_jaccard(sig_a, sig_b) if sig_a is not None and sig_b is not None else 0.0
+    )
+    similarity = _cosine(_weighted(a.terms, idf), _weighted(b.terms, idf))
+    similarity += YEAR_AGREEMENT * _years_agree(a, b)
+    days_apart = None
+    if a.published is not None and b.published is not None:
+        days_apart = abs((a.published - b.published).days)
+        similarity /= 1.0 + max(0, days_apart - SAME_NEWS_CYCLE_DAYS) / SAME_NEWS_CYCLE_DAYS
+    similarity = max(0.0, similarity)
+    score = max(similarity / (similarity + HALF_SCORE_SIMILARITY), text_similarity)
+
+    shared_names = sorted(a.names.keys() & b.names.keys(), key=lambda t: (-idf[t], t))
+    shared_terms = sorted(
+        (a.terms.keys() & b.terms.keys()) - set(shared_names), key=lambda t: (-idf[t], t)
+    )
+    passages: list[tuple[int, int, float]] = []
+    if score >= RELATED_THRESHOLD:
+        passages = _shared_passages(a, b, idf)
+
+    relation = _relation(score, text_similarity, passages, a, b, language_a, language_b)
+    return LinkEvidence(
+        score=round(min(1.0, max(0.0, score)), 4),
+        relation=relation,
+        text_similarity=text_similarity,
+        shared_names=tuple(a.name_forms.get(t, t) for t in shared_names[:10]),
+        shared_terms=tuple(shared_terms[:10]),
+        shared_passages=tuple(
+            (a.sentences[i], b.sentences[j]) for i, j, _ in passages[:MAX_PASSAGES]
+        ),
+        days_apart=days_apart,
+    )
+
+
+def _relation(
+    score: float,
+    text_similarity: float,
+    passages: list[tuple[int, int, float]],
+    a: StoryProfile,
+    b: StoryProfile,
+    language_a: str,
+    language_b: str,
+) -> str:
+    if text_similarity >= DUPLICATE_JACCARD:
+        return "duplicate"
+    if text_similarity >= REWRITE_JACCARD:
+        return "rewrite"
+    if score < RELATED_THRESHOLD:
+        return "unrelated"
+    if score < SUGGEST_THRESHOLD:
+        return "related"
+    if language_a and language_b and language_a != language_b:
+        return "translation"
+    shorter = min(len(a.sentences), len(b.sentences)) or 1
+    if (
+        text_similarity <= TRANSLATION_MAX_JACCARD
+        and len(passages) >= 3
+        and len(passages) / shorter >= 0.4
+        and _in_same_order(passages) >= 0.7
+    ):
+        return "translation"
+    return "same story"

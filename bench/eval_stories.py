@@ -1,0 +1,149 @@
+"""Evaluate same-story linking on the development corpora (BASIL, ECB+): pairwise P/R/F1.
+
+Run: .venv/bin/python bench/eval_stories.py [--data DIR] [--errors N]
+
+Gold "same story" = same cluster id in clusters.tsv. Candidates come only from shared blocking
+keys or LSH band keys (as the database will find them); every other pair counts as "not
+linked". Gold labels are read only to score the output, never to produce it.
+"""
+
+import argparse
+import csv
+import datetime
+import itertools
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from articles.text.signatures import band_keys, minhash, shingles  # noqa: E402
+from articles.text.story import SUGGEST_THRESHOLD, blocking_keys, compare, story_profile  # noqa: E402
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "stories-dev"
+CURVE = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8)
+
+
+def load_part(folder: Path) -> list[dict]:
+    docs = []
+    with open(folder / "clusters.tsv", encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            cluster = row.get("cluster_id(triplet-uuid)") or row.get("cluster_id(topic_subcorpus)")
+            text = (folder / row["txt_file"]).read_text(encoding="utf-8")
+            title, _, body = text.partition("\n\n")
+            date = row.get("date") or ""
+            published = datetime.date.fromisoformat(date) if date else None
+            docs.append(
+                {
+                    "name": row["txt_file"],
+                    "cluster": cluster,
+                    "title": title,
+                    "body": body,
+                    "published": published,
+                }
+            )
+    return docs
+
+
+def link_part(docs: list[dict]) -> tuple[dict[tuple[int, int], float], dict]:
+    started = time.perf_counter()
+    profiles, signatures, index = [], [], defaultdict(list)
+    for i, doc in enumerate(docs):
+        profile = story_profile(doc["title"], doc["body"], doc["published"])
+        signature = minhash(shingles(doc["title"] + "\n" + doc["body"]))
+        profiles.append(profile)
+        signatures.append(signature)
+        for key in blocking_keys(profile):
+            index[key].append(i)
+        for key in band_keys(signature):
+            index[key].append(i)
+    prepared = time.perf_counter()
+
+    doc_freq: Counter[str] = Counter()
+    for profile in profiles:
+        doc_freq.update(profile.terms.keys())
+
+    candidates = set()
+    for members in index.values():
+        for i, j in itertools.combinations(sorted(set(members)), 2):
+            candidates.add((i, j))
+    scores = {}
+    for i, j in candidates:
+        evidence = compare(
+            profiles[i], profiles[j], doc_freq, len(docs), signatures[i], signatures[j]
+        )
+        scores[(i, j)] = evidence.score
+    done = time.perf_counter()
+    stats = {
+        "profile_ms_per_doc": (prepared - started) * 1000 / len(docs),
+        "compare_ms_per_pair": (done - prepared) * 1000 / max(1, len(candidates)),
+        "candidates": len(candidates),
+        "all_pairs": len(docs) * (len(docs) - 1) // 2,
+    }
+    return scores, stats
+
+
+def pairwise(docs, scores, threshold):
+    gold = {
+        (i, j)
+        for i, j in itertools.combinations(range(len(docs)), 2)
+        if docs[i]["cluster"] == docs[j]["cluster"]
+    }
+    predicted = {pair for pair, score in scores.items() if score >= threshold}
+    tp = len(gold & predicted)
+    precision = tp / len(predicted) if predicted else 1.0
+    recall = tp / len(gold) if gold else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1, gold
+
+
+def report(name: str, docs: list[dict], errors: int) -> float:
+    scores, stats = link_part(docs)
+    precision, recall, f1, gold = pairwise(docs, scores, SUGGEST_THRESHOLD)
+    reachable = len(gold & scores.keys()) / len(gold)
+    print(f"\n== {name}: {len(docs)} articles, {len(gold)} same-story pairs")
+    print(
+        f"compared {stats['candidates']} of {stats['all_pairs']} pairs "
+        f"({stats['candidates'] / stats['all_pairs']:.1%}); blocking reaches "
+        f"{reachable:.1%} of gold pairs"
+    )
+    print(
+        f"profile+minhash+keys {stats['profile_ms_per_doc']:.2f} ms/article, "
+        f"compare {stats['compare_ms_per_pair']:.3f} ms/pair"
+    )
+    print(
+        f"at SUGGEST_THRESHOLD={SUGGEST_THRESHOLD}: precision {precision:.3f} "
+        f"recall {recall:.3f} F1 {f1:.3f}"
+    )
+    print("threshold  precision  recall  F1")
+    for threshold in CURVE:
+        p, r, f, _ = pairwise(docs, scores, threshold)
+        print(f"{threshold:9.2f}  {p:9.3f}  {r:6.3f}  {f:.3f}")
+    if errors:
+        wrong = [
+            (score, i, j, "FP")
+            for (i, j), score in scores.items()
+            if score >= SUGGEST_THRESHOLD and (i, j) not in gold
+        ] + [
+            (scores.get((i, j), 0.0), i, j, "FN")
+            for i, j in gold
+            if scores.get((i, j), 0.0) < SUGGEST_THRESHOLD
+        ]
+        wrong.sort(key=lambda w: -abs(w[0] - SUGGEST_THRESHOLD))
+        for score, i, j, kind in wrong[:errors]:
+            print(f"  {kind} {score:.3f} {docs[i]['name']} ~ {docs[j]['name']}")
+    return f1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--errors", type=int, default=0, help="print the N worst mistakes")
+    args = parser.parse_args()
+    for part in ("basil", "ecbplus"):
+        report(part, load_part(args.data / part), args.errors)
+
+
+if __name__ == "__main__":
+    main()
