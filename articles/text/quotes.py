@@ -1,0 +1,649 @@
+"""Quote extraction: find quoted speech in an article body and say who said it, with which cue."""
+
+import re
+from dataclasses import dataclass, field
+
+from articles.text.speakers import same_person
+
+
+@dataclass(frozen=True)
+class FoundQuote:
+    start: int
+    end: int
+    text: str
+    kind: str
+    speaker: str | None
+    cue: str
+
+
+@dataclass(frozen=True)
+class SpeakerMention:
+    name: str
+    aliases: tuple[str, ...]
+    role: str
+
+
+@dataclass(frozen=True)
+class Extraction:
+    quotes: tuple[FoundQuote, ...]
+    speakers: tuple[SpeakerMention, ...]
+
+
+# --- vocabulary -------------------------------------------------------------------------------
+
+_UPPER = "".join(chr(c) for c in range(0x2000) if chr(c).isupper())
+_CAP = rf"[{_UPPER}](?:\.|[\w’'\-]*)"
+_SP = r"[^\S\n]+"  # spaces within one line: a speaker phrase never spans lines
+
+# Verbs of saying, in the forms that report speech. A cue may carry an auxiliary ("has said").
+_CUE_VERBS = (
+    "said says say told tells added adds noted stated claimed claims explained explains argued "
+    "argues insisted insists warned warns wrote writes asked asks continued continues recalled "
+    "recalls declared declares announced announces accused accuses complained complains admitted "
+    "admits acknowledged acknowledges replied replies responded responds answered suggested "
+    "suggests urged urges stressed stresses emphasized emphasizes emphasised emphasises tweeted "
+    "posted commented remarked observed observes contended contends countered concluded "
+    "concludes predicted predicts promised vowed threatened threatens joked jokes conceded "
+    "concedes reiterated reiterates maintained maintains asserted asserts alleged alleges "
+    "charged demanded denied denies confirmed confirms revealed reveals testified testifies "
+    "quipped quips lamented laments boasted boasts cautioned cautions agreed agrees believes "
+    "believed thinks thought wondered wonders mused muses shouted yelled pointed went"
+).split()
+_CUE_TAILS = {"pointed": r"\s+out", "went": r"\s+on(?:\s+to\s+\w+)?"}
+_AUX = r"(?:(?:has|have|had|would|will|did|could|also|later|then|again|once|previously)\s+){0,2}"
+_TOLD_OBJECT = (
+    rf"(?:\s+(?:the\s+)?(?:{_CAP}\s*){{1,3}}(?:newspaper|news\s+agency|agency|radio|channel|"
+    rf"television|TV|magazine)?|\s+(?:reporters|journalists|the\s+(?:press|media)))?"
+)
+
+
+def _cue_alternatives() -> str:
+    forms = []
+    for verb in sorted(set(_CUE_VERBS), key=len, reverse=True):
+        if verb in _CUE_TAILS:
+            forms.append(verb + _CUE_TAILS[verb])
+        elif verb in ("told", "tells"):
+            forms.append(verb + _TOLD_OBJECT)
+        else:
+            forms.append(verb)
+    return "|".join(forms)
+
+
+_CUE = rf"(?:{_AUX}(?:{_cue_alternatives()}))\b"
+
+# Nouns that name a speaker by office; "the spokesman" refers back to whoever holds it.
+_ROLE_NOUNS = (
+    "spokesman spokeswoman spokesperson spokespeople secretary secretary-general minister president leader chief "
+    "official officials diplomat adviser advisor aide senator governor chancellor ambassador "
+    "candidate nominee chairman chairwoman chair director head commander general premier mayor "
+    "representative rep congressman congresswoman lawmaker strategist manager analyst expert "
+    "source sources spokesmen lawyer attorney professor economist prosecutor judge officer "
+    "envoy negotiator deputy king queen prince pope ceo founder executive member"
+).split()
+_ROLE_SET = frozenset(_ROLE_NOUNS)
+_ROLE_MODIFIERS = (
+    "former top senior deputy foreign defense defence prime press presidential vice acting "
+    "campaign democratic republican white house state federal local military national "
+    "chief general executive communications policy political"
+).split()
+# Same office, different words: all of these answer to "the spokesman".
+_ROLE_HEAD_SYNONYMS = {
+    "spokeswoman": "spokesman",
+    "spokesperson": "spokesman",
+    "spokespeople": "spokesman",
+    "spokesmen": "spokesman",
+    "advisor": "adviser",
+}
+_ROLE_WORD = rf"(?:{'|'.join(sorted(_ROLE_NOUNS + _ROLE_MODIFIERS, key=len, reverse=True))})"
+_DETERMINER = r"(?:the|a|an|his|her|its|their|The|A|An|His|Her|Its|Their)"
+_PRONOUN = r"(?:he|she|they|He|She|They)"
+# Capitalised words that open sentences but never names.
+_NOT_NAME_WORDS = frozenset(
+    (
+        "the a an and but so then still also meanwhile however when while after before in on at "
+        "earlier later last this that yet now moreover instead indeed thus afterwards nevertheless "
+        "speaking asked according if as for with by from his her its their our my we i you it "
+        "there here what who why how where on monday tuesday wednesday thursday friday saturday "
+        "sunday mr mrs ms dr"
+    ).split()
+)
+_NAME_PARTICLES = r"(?:de|da|del|van|von|der|bin|al|la|le|ibn|du)"
+
+# A speaker phrase: a pronoun, "the spokesman for X", or a run of capitalised words and role
+# words ("Kremlin spokesman Dmitry Peskov", "Russian minister Lavrov", "the Kremlin").
+_ROLE_TOKEN = rf"(?i:{_ROLE_WORD})(?![\w’'])"
+_NAME_RUN = rf"(?:(?:{_ROLE_TOKEN}|{_CAP}|{_NAME_PARTICLES}){_SP}){{0,5}}(?:{_ROLE_TOKEN}|{_CAP})"
+_POSSESSOR = rf"(?:{_CAP}[’']s{_SP})"
+_SPEAKER = (
+    rf"(?:{_PRONOUN}"
+    rf"|(?:{_DETERMINER}{_SP})?{_POSSESSOR}?(?:{_ROLE_TOKEN}{_SP}){{0,3}}{_ROLE_TOKEN}"
+    rf"{_SP}(?:for|of|to){_SP}(?:the{_SP})?{_NAME_RUN}"
+    rf"|(?:{_DETERMINER}{_SP})?{_POSSESSOR}?{_NAME_RUN})"
+)
+
+_SPEAKER_CUE = re.compile(
+    rf"(?<![\w’'-])(?P<speaker>{_SPEAKER}){_SP}(?:\w+ly{_SP})?(?P<cue>{_CUE})"
+)
+_AFTER_QUOTE = re.compile(
+    rf"[\s,.:;–—-]*(?:(?P<speaker>{_SPEAKER}){_SP}(?:\w+ly{_SP})?(?P<cue>{_CUE})"
+    rf"|(?P<cue2>{_CUE}){_SP}(?P<speaker2>{_SPEAKER}))"
+)
+# "Minister Lavrov: “…”", and sloppy "Dmitry Peskov“…" with no space before the mark.
+_COLON_INTRO = re.compile(rf"(?P<speaker>{_SPEAKER})(?:[^\S\n]*:[^\S\n]*|(?<=\w))$")
+_HEADLINE_INTRO = re.compile(rf"\s*(?P<speaker>{_SPEAKER})[^\S\n]*:\s")
+# Nominal cues: "according to Peskov", "remarks by Stoltenberg".
+_ACCORDING_TO = re.compile(
+    rf"(?P<cue>according{_SP}to|(?:remarks|comments|statement|words|claims){_SP}(?:by|from|of))"
+    rf"{_SP}(?:of{_SP})?(?P<speaker>{_SPEAKER})"
+)
+_CUE_JUST_BEFORE = re.compile(rf"\b(?P<cue>{_CUE})(?:\s+that)?[\s,:]*$")
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_DOUBLE_MARKS = re.compile(r"[“”„«»\"]")
+_SINGLE_MARKS = re.compile(r"[‘’]")
+# A sentence ends at .!? (possibly closed by a quote mark or bracket) before a capital or quote.
+_SENTENCE_END = re.compile(rf"[.!?…][\"”’)\]]*\s+(?=[\"“‘(\[]?[{_UPPER}0-9])")
+_WORD = re.compile(r"\S+")
+_FIRST_ALNUM = re.compile(r"[^\W_]")
+_OPENING_CONTEXT = " \t\n([{—–-/“‘«„"
+_SCARE_MAX_WORDS = 3
+
+
+# --- finding quoted spans ---------------------------------------------------------------------
+
+
+def _paragraphs(body: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for br in _PARAGRAPH_BREAK.finditer(body):
+        spans.append((start, br.start()))
+        start = br.end()
+    spans.append((start, len(body)))
+    return spans
+
+
+def _looks_opening(body: str, i: int, end: int) -> bool:
+    before = body[i - 1] if i > 0 else " "
+    after = body[i + 1] if i + 1 < end else " "
+    return before in _OPENING_CONTEXT and not after.isspace()
+
+
+def _looks_closing(body: str, i: int, end: int) -> bool:
+    before = body[i - 1] if i > 0 else " "
+    after = body[i + 1] if i + 1 < end else " "
+    return not before.isspace() and (after.isspace() or not after.isalnum())
+
+
+def _double_quoted(body: str, start: int, end: int) -> list[tuple[int, int, bool]]:
+    """(open mark, close mark or paragraph end, closed?) of each top-level double quote."""
+    found: list[tuple[int, int, bool]] = []
+    stack: list[tuple[str, int]] = []
+    for m in _DOUBLE_MARKS.finditer(body, start, end):
+        mark, i = m.group(), m.start()
+        if mark in "“„«":
+            if stack and stack[-1][0] == "„" and mark == "“":
+                closes = True
+            elif len(stack) == 1 and stack[0][0] == "“" and mark == "“":
+                # A second opening curly mark means the first was never closed: a typo, not
+                # nesting (English nests with single marks).
+                found.append((stack[0][1], i, False))
+                stack = [(mark, i)]
+                continue
+            else:
+                closes = False
+        elif mark in "”»":
+            if not stack:
+                continue  # a stray closer
+            closes = True
+        elif stack and stack[-1][0] == '"':
+            closes = True
+        elif stack:
+            closes = not (_looks_opening(body, i, end) and not _looks_closing(body, i, end))
+        elif _looks_closing(body, i, end) and not _looks_opening(body, i, end):
+            continue  # an inch mark or a stray closer
+        else:
+            closes = False
+        if not closes:
+            stack.append((mark, i))
+            continue
+        outer = stack[0][1]
+        stack.pop()
+        if not stack:
+            found.append((outer, i, True))
+    if stack:
+        # Unbalanced: the quote runs to the end of its paragraph and no further.
+        found.append((stack[0][1], end, False))
+    return found
+
+
+def _single_quoted(body: str, start: int, end: int) -> list[tuple[int, int, bool]]:
+    """Top-level ‘…’ quotes; ’ closes only when no letter follows (else an apostrophe)."""
+    found = []
+    open_at = None
+    for m in _SINGLE_MARKS.finditer(body, start, end):
+        i = m.start()
+        if m.group() == "‘":
+            if _looks_opening(body, i, end):
+                open_at = i
+        elif open_at is not None:
+            after = body[i + 1] if i + 1 < end else " "
+            if not after.isalnum():
+                found.append((open_at, i, True))
+                open_at = None
+    return found  # an unclosed ‘ is an apostrophe or a typo: never a quote
+
+
+def _quoted_spans(body: str) -> list[tuple[int, int, int, bool, int]]:
+    """(open mark, close mark, paragraph index, closed?, paragraph start) of every quote."""
+    spans = []
+    for p, (ps, pe) in enumerate(_paragraphs(body)):
+        doubles = _double_quoted(body, ps, pe)
+        cursor = ps
+        for o, c, closed in doubles:
+            for so, sc, sclosed in _single_quoted(body, cursor, o):
+                spans.append((so, sc, p, sclosed, ps))
+            spans.append((o, c, p, closed, ps))
+            cursor = c + 1
+        for so, sc, sclosed in _single_quoted(body, cursor, pe):
+            spans.append((so, sc, p, sclosed, ps))
+    return spans
+
+
+def _inner(body: str, o: int, c: int) -> tuple[int, int]:
+    s, e = o + 1, c
+    while s < e and body[s].isspace():
+        s += 1
+    while e > s and body[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def _masked(body: str, raws: list["_Raw"]) -> str:
+    """The body with quoted words blanked, so names and full stops inside quotes do not
+    count as the writer's sentences; a quote's final punctuation is kept."""
+    parts, cursor = [], 0
+    for r in raws:
+        parts.append(body[cursor : r.start])
+        inner = body[r.start : r.end]
+        if inner and inner[-1] in ".!?…,":
+            parts.append("x" * (len(inner) - 1) + inner[-1])
+        else:
+            parts.append("x" * len(inner))
+        cursor = r.end
+    parts.append(body[cursor:])
+    return "".join(parts)
+
+
+# --- speakers ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Person:
+    names: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    is_org: bool = False
+
+    def canonical(self) -> str:
+        return max(self.names, key=lambda n: (len(n.split()), len(n)))
+
+
+@dataclass
+class _Phrase:
+    """A parsed speaker phrase: a name, a role reference, or a pronoun."""
+
+    text: str
+    name: str = ""
+    role: str = ""
+    role_head: str = ""
+    pronoun: str = ""
+    is_org: bool = False
+
+
+def _role_head(role: str) -> str:
+    head = ""
+    for word in role.split():
+        low = word.casefold().rstrip(",")
+        if low in ("for", "of", "to"):
+            break
+        if low in _ROLE_SET:
+            head = low
+    return _ROLE_HEAD_SYNONYMS.get(head, head)
+
+
+def _parse_phrase(text: str) -> _Phrase:
+    words = text.split()
+    if len(words) == 1 and words[0].casefold() in ("he", "she", "they"):
+        return _Phrase(text, pronoun=words[0].casefold())
+    determiner = words[0].casefold() in ("the", "a", "an", "his", "her", "its", "their")
+    while words and words[0].casefold() in _NOT_NAME_WORDS:
+        words.pop(0)
+    for k, w in enumerate(words):  # "Putin’s spokesman": the possessor is not the speaker
+        if w.endswith(("’s", "'s")):
+            words = words[k + 1 :]
+            break
+    lowered = [w.casefold() for w in words]
+    if any(low in ("for", "of", "to") for low in lowered):
+        # "spokesman for Russian President Vladimir Putin" names the spokesman, not Putin
+        role = " ".join(words)
+        return _Phrase(text, role=role, role_head=_role_head(role))
+    split = len(words)
+    while split > 0 and words[split - 1][:1].isupper() and lowered[split - 1] not in _ROLE_SET:
+        split -= 1
+    name_words = words[split:]
+    role = " ".join(words[:split])
+    if not name_words:
+        return _Phrase(text, role=role, role_head=_role_head(role))
+    name = " ".join(name_words)
+    is_org = (determiner and not role) or (len(name_words) == 1 and name.isupper())
+    return _Phrase(text, name=name, role=role, role_head=_role_head(role), is_org=is_org)
+
+
+class _Cast:
+    """The people and organisations who speak in one article, resolved as the text goes."""
+
+    def __init__(self) -> None:
+        self.people: list[_Person] = []
+        self.last_person: _Person | None = None
+        self.last_org: _Person | None = None
+
+    def named(self, phrase: _Phrase) -> _Person:
+        for person in self.people:
+            if person.is_org == phrase.is_org and any(
+                same_person(phrase.name, n) for n in person.names
+            ):
+                break
+        else:
+            person = _Person(is_org=phrase.is_org)
+            self.people.append(person)
+        if phrase.name not in person.names:
+            person.names.append(phrase.name)
+        if phrase.role and phrase.role not in person.roles:
+            person.roles.append(phrase.role)
+        return person
+
+    def with_role(self, head: str) -> _Person | None:
+        if not head:
+            return None
+        for person in reversed(self.people):
+            if any(_role_head(r) == head for r in person.roles):
+                return person
+        return None
+
+    def resolve(self, phrase: _Phrase, later: list[_Phrase]) -> _Person | None:
+        """The person a phrase refers to; updates who spoke last."""
+        if phrase.name:
+            person = self.named(phrase)
+        elif phrase.pronoun:
+            person = self.last_org if phrase.pronoun == "they" else self.last_person
+            if phrase.pronoun == "they" and person is None:
+                return None
+        else:
+            person = self.with_role(phrase.role_head)
+            if person is None:  # introduced later ("Kremlin spokesman: …" in a headline)
+                for ahead in later:
+                    if ahead.name and ahead.role_head == phrase.role_head and phrase.role_head:
+                        person = self.named(ahead)
+                        break
+            if person is None and phrase.role_head not in ("source", "sources", "officials"):
+                person = self.last_person
+            if person is not None:
+                ref = phrase.text.strip()
+                if ref not in person.references:
+                    person.references.append(ref)
+        if person is not None:
+            if person.is_org:
+                self.last_org = person
+            else:
+                self.last_person = person
+        return person
+
+
+# --- attribution ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Raw:
+    open: int
+    close: int
+    start: int
+    end: int
+    paragraph: int
+    paragraph_start: int
+    closed: bool
+    speaker_phrase: tuple[int, str] | None = None  # (position, phrase text)
+    cue: str = ""
+    attached: bool = False  # a cue stands right next to the quote
+
+
+@dataclass
+class _Event:
+    position: int
+    phrase: _Phrase
+    cue: str
+
+
+def _sentence_bounds(masked: str, ps: int, pe: int, o: int, c: int) -> tuple[int, int]:
+    start = ps
+    for m in _SENTENCE_END.finditer(masked, ps, o):
+        start = m.end()
+    m = _SENTENCE_END.search(masked, min(c + 1, pe), pe)
+    end = m.start() + 1 if m else pe
+    return start, end
+
+
+def _attribute(raw: _Raw, masked: str, pe: int) -> None:
+    s_start, s_end = _sentence_bounds(masked, raw.paragraph_start, pe, raw.open, raw.close)
+    after_from = min(raw.close + 1, pe)
+    m = _AFTER_QUOTE.match(masked, after_from, s_end)
+    if m and (m.group("speaker") or m.group("speaker2")):
+        grp = "speaker" if m.group("speaker") else "speaker2"
+        raw.speaker_phrase = (m.start(grp), m.group(grp))
+        raw.cue = _clean_cue(m.group("cue") or m.group("cue2"))
+        raw.attached = True
+        return
+    before = masked[s_start : raw.open]
+    m = _COLON_INTRO.search(before)
+    if m:
+        raw.speaker_phrase = (s_start + m.start("speaker"), m.group("speaker"))
+        raw.attached = True
+        return
+    best = None
+    for m in _SPEAKER_CUE.finditer(before):
+        best = m
+    for m in _ACCORDING_TO.finditer(before):
+        if best is None or m.start() > best.start():
+            best = m
+    if best is not None:
+        raw.speaker_phrase = (s_start + best.start("speaker"), best.group("speaker"))
+        raw.cue = _clean_cue(best.group("cue"))
+        raw.attached = _CUE_JUST_BEFORE.search(before) is not None
+        return
+    rest = masked[after_from:s_end]
+    for m in (*_SPEAKER_CUE.finditer(rest), *_ACCORDING_TO.finditer(rest)):
+        raw.speaker_phrase = (after_from + m.start("speaker"), m.group("speaker"))
+        raw.cue = _clean_cue(m.group("cue"))
+        return
+    m = _HEADLINE_INTRO.match(before)
+    if m:
+        raw.speaker_phrase = (s_start + m.start("speaker"), m.group("speaker"))
+
+
+def _clean_cue(cue: str) -> str:
+    return " ".join(cue.split())
+
+
+def _is_scare_quote(raw: _Raw, text: str) -> bool:
+    """Short quoted terms are scare quotes unless attributed speech: 1–3 words are kept only
+    when a cue stands right next to them ("“contradictory,” the spokesman noted") or when a
+    speaker with a cue earlier in the sentence leads to them and they are not a proper name
+    ("Peskov said relations have “changed radically”")."""
+    if len(text.split()) > _SCARE_MAX_WORDS:
+        return False
+    if raw.attached:
+        return False
+    if raw.speaker_phrase is not None and raw.cue and raw.speaker_phrase[0] < raw.open:
+        return all(w[:1].isupper() for w in text.split() if w[:1].isalpha())
+    return True
+
+
+def _kind(body: str, raw: _Raw, text: str) -> str:
+    """'partial' when the quote is a fragment of the writer's sentence: it starts in lower
+    case, or follows a word of the sentence (not a cue) and does not end a sentence."""
+    first = _FIRST_ALNUM.search(text)
+    if first and first.group().islower():
+        return "partial"
+    i = raw.open - 1
+    while i >= raw.paragraph_start and body[i] in " 	":
+        i -= 1
+    if i < raw.paragraph_start or not body[i].isalnum():
+        return "direct"
+    if raw.attached:
+        return "direct"
+    ends_sentence = text[-1:] in ".!?…" or body[raw.close + 1 : raw.close + 2] in (".", "!", "?")
+    return "direct" if ends_sentence else "partial"
+
+
+def _events(masked: str) -> list[_Event]:
+    return [
+        _Event(m.start("speaker"), _parse_phrase(m.group("speaker")), _clean_cue(m.group("cue")))
+        for m in _SPEAKER_CUE.finditer(masked)
+    ]
+
+
+_INTRODUCTION = re.compile(
+    rf"(?<![\w’'-])(?P<role>(?:(?:{_ROLE_TOKEN}|{_CAP}){_SP}){{0,4}}{_ROLE_TOKEN}){_SP}"
+    rf"(?P<name>{_CAP}(?:{_SP}{_CAP}){{0,2}})"
+    rf"|(?P<name2>{_CAP}{_SP}{_CAP}),{_SP}(?:the{_SP}|a{_SP})?"
+    rf"(?P<role2>(?:{_ROLE_TOKEN}{_SP}){{0,3}}{_ROLE_TOKEN}"
+    rf"(?:{_SP}(?:for|of|to){_SP}(?:the{_SP})?(?:{_CAP}{_SP}){{0,4}}{_CAP})?)"
+)
+
+
+def _introductions(masked: str) -> list[tuple[int, _Phrase]]:
+    """Role-and-name mentions without a cue ("his spokesman Dimitri Peskov",
+    "Dmitry Peskov, spokesman for …"): they tell who holds which role."""
+    found = []
+    for m in _INTRODUCTION.finditer(masked):
+        if m.group("name"):
+            phrase = _parse_phrase(m.group(0))
+        else:
+            role = m.group("role2")
+            phrase = _Phrase(
+                m.group(0), name=m.group("name2"), role=role, role_head=_role_head(role)
+            )
+        if phrase.name and phrase.role_head:
+            found.append((m.start(), phrase))
+    return found
+
+
+# --- the whole article ------------------------------------------------------------------------
+
+
+def _raw_quotes(body: str) -> list[_Raw]:
+    raws = []
+    for o, c, p, closed, ps in _quoted_spans(body):
+        s, e = _inner(body, o, c)
+        if s < e and _FIRST_ALNUM.search(body, s, e):
+            raws.append(_Raw(o, c, s, e, p, ps, closed))
+    return raws
+
+
+def extract_quotes(body: str) -> Extraction:
+    """The quotes of an article body, in order, each with its speaker and cue."""
+    raws = _raw_quotes(body)
+    if not raws:
+        return Extraction((), ())
+    masked = _masked(body, raws)
+    paragraphs = _paragraphs(body)
+    for raw in raws:
+        _attribute(raw, masked, paragraphs[raw.paragraph][1])
+
+    # Every phrase that names or refers to a speaker, in reading order, so that pronouns and
+    # role nouns resolve to whoever came last before them.
+    mentions: list[tuple[int, int, _Phrase, _Raw | None]] = []
+    for pos, phrase in _introductions(masked):
+        mentions.append((pos, 0, phrase, None))
+    seen_positions = set()
+    for raw in raws:
+        if raw.speaker_phrase:
+            pos, text = raw.speaker_phrase
+            seen_positions.add(pos)
+            mentions.append((pos, 1, _parse_phrase(text), raw))
+    for event in _events(masked):
+        if event.position not in seen_positions:
+            mentions.append((event.position, 1, event.phrase, None))
+    mentions.sort(key=lambda m: (m[0], m[1]))
+
+    cast = _Cast()
+    later = [m[2] for m in mentions]
+    resolved: dict[int, _Person | None] = {}
+    timeline: list[tuple[int, _Person]] = []
+    for k, (pos, is_speech, phrase, raw) in enumerate(mentions):
+        if not is_speech:
+            cast.named(phrase)
+            continue
+        person = cast.resolve(phrase, later[k + 1 :])
+        if raw is not None:
+            resolved[id(raw)] = person
+        if person is not None:
+            timeline.append((pos, person))
+
+    quotes, speaking = [], []
+    previous: _Raw | None = None
+    previous_person: _Person | None = None
+    for k, raw in enumerate(raws):
+        text = body[raw.start : raw.end]
+        person = resolved.get(id(raw))
+        if raw.speaker_phrase is None:
+            person = _carry_over(raw, previous, previous_person, timeline)
+            if person is None:
+                person = _next_in_paragraph(raw, raws[k + 1 :], resolved)
+        elif _is_scare_quote(raw, text):
+            continue
+        if raw.speaker_phrase is None and len(text.split()) <= _SCARE_MAX_WORDS:
+            continue
+        speaker = person.canonical() if person is not None else None
+        quotes.append(
+            FoundQuote(raw.start, raw.end, text, _kind(body, raw, text), speaker, raw.cue)
+        )
+        if person is not None and person not in speaking:
+            speaking.append(person)
+        previous, previous_person = raw, person
+    return Extraction(tuple(quotes), tuple(_mention(p) for p in speaking))
+
+
+def _carry_over(
+    raw: _Raw, previous: _Raw | None, previous_person: "_Person | None", timeline
+) -> "_Person | None":
+    """An unattributed quote continues the last speaker: after a "he said" interruption in the
+    same paragraph, or in the next paragraph when nobody else spoke in between."""
+    latest = None
+    for pos, person in timeline:
+        if pos < raw.open:
+            latest = person
+    if previous is not None and previous_person is not None:
+        if raw.paragraph - previous.paragraph <= 1:
+            return previous_person
+    return latest
+
+
+def _next_in_paragraph(raw: _Raw, following: list[_Raw], resolved) -> "_Person | None":
+    """A quote that opens an article before anyone is named is usually attributed by the
+    next quote of its paragraph ("NATO “acts as one bloc”. … for the spokesman, Peskov “…”")."""
+    for other in following:
+        if other.paragraph != raw.paragraph:
+            return None
+        if other.speaker_phrase is not None:
+            return resolved.get(id(other))
+    return None
+
+
+def _mention(person: _Person) -> SpeakerMention:
+    name = person.canonical()
+    aliases: list[str] = []
+    seen = {name.casefold()}
+    for extra in (*person.names, *person.roles, *person.references):
+        if extra and extra.casefold() not in seen:
+            seen.add(extra.casefold())
+            aliases.append(extra)
+    return SpeakerMention(name, tuple(aliases), person.roles[0] if person.roles else "")

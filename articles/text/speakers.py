@@ -1,0 +1,68 @@
+"""Speaker names: a spelling-tolerant key and a same-person test, so variants of one name meet."""
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Honorifics carry no identity: "Mr. Peskov" is Peskov.
+_HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame"})
+_NON_WORD = re.compile(r"[^\w\s]+")
+_SPACE = re.compile(r"[\s_-]+")
+
+# Transliteration of Russian/Ukrainian names varies by outlet; these folds map the common
+# variants onto one spelling. Order matters: longer patterns first.
+_TOKEN_FOLDS = (
+    (re.compile(r"^dimitr"), "dmitr"),  # Dimitri -> Dmitri
+    (re.compile(r"ks"), "x"),  # Aleksandr -> Alexandr, Aleksei -> Alexei
+    (re.compile(r"^ye"), "e"),  # Yevgeny -> Evgeny, Yelena -> Elena
+    (re.compile(r"ey"), "ei"),  # Sergey -> Sergei, Alexey -> Alexei
+    (re.compile(r"(?:iy|yy|ii|ij|yj|y)$"), "i"),  # Dmitry/Dmitriy/Dmitrii, Yury, Zelenskyy
+    (re.compile(r"ander$"), "andr"),  # Alexander -> Alexandr
+)
+
+
+def _strip_diacritics(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _fold_token(token: str) -> str:
+    for pattern, replacement in _TOKEN_FOLDS:
+        token = pattern.sub(replacement, token)
+    return token
+
+
+@lru_cache(maxsize=4096)
+def name_tokens(name: str) -> tuple[str, ...]:
+    """The folded tokens of a name, honorifics and punctuation removed."""
+    plain = _strip_diacritics(name).casefold().replace("’", "").replace("'", "")
+    plain = _NON_WORD.sub(" ", plain)
+    tokens = [t for t in _SPACE.split(plain) if t and t not in _HONORIFICS]
+    return tuple(_fold_token(t) for t in tokens)
+
+
+def name_key(name: str) -> str:
+    """A normalised key under which spelling variants of one person's name are equal."""
+    return " ".join(name_tokens(name))
+
+
+def _first_names_agree(a: str, b: str) -> bool:
+    # "J." and "Jens" agree: an initial stands for any name with that letter.
+    if len(a) == 1 or len(b) == 1:
+        return a[0] == b[0]
+    return a == b
+
+
+def same_person(a: str, b: str) -> bool:
+    """Whether two names can refer to one person: equal keys, or the same surname and
+    first names that do not contradict each other ('Peskov' and 'Dmitry Peskov')."""
+    ta, tb = name_tokens(a), name_tokens(b)
+    if not ta or not tb:
+        return False
+    if ta == tb:
+        return True
+    if ta[-1] != tb[-1]:
+        return False
+    if len(ta) == 1 or len(tb) == 1:
+        return True
+    return _first_names_agree(ta[0], tb[0])
