@@ -187,6 +187,10 @@ def _features(text: str) -> _Features:
 
 def _combine(word_common, weight_a, weight_b, ngram_common, ngrams_a, ngrams_b):
     """Score from overlap counts; works on floats and on numpy arrays alike."""
+    word_common, weight_a, weight_b, ngram_common, ngrams_a, ngrams_b = (
+        np.asarray(x, dtype=float)
+        for x in (word_common, weight_a, weight_b, ngram_common, ngrams_a, ngrams_b)
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         word_dice = np.where(weight_a + weight_b > 0, 2 * word_common / (weight_a + weight_b), 0.0)
         ngram_dice = np.where(
