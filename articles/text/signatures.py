@@ -69,9 +69,8 @@ _seed_cache: dict[tuple[int, int], np.ndarray] = {}
 def _permutation_seeds(num_perm: int, seed: int) -> np.ndarray:
     key = (num_perm, seed)
     if key not in _seed_cache:
-        counter = np.arange(1, num_perm + 1, dtype=np.uint64) + np.uint64(
-            seed & _MASK64
-        ) * np.uint64(0x9E3779B97F4A7C15)
+        offset = (seed * 0x9E3779B97F4A7C15) & _MASK64
+        counter = np.arange(1, num_perm + 1, dtype=np.uint64) + np.uint64(offset)
         _seed_cache[key] = _splitmix64(counter).reshape(-1, 1)
     return _seed_cache[key]
 

@@ -20,6 +20,9 @@ REWRITE_JACCARD = 0.3
 # A translation or machine rendering keeps almost no five-word runs of the original.
 TRANSLATION_MAX_JACCARD = 0.1
 MAX_PASSAGES = 5
+BACKGROUND_DOCS = 5
+# Each sentence the two articles share (exact or reworded) adds this, up to MAX_PASSAGES.
+PASSAGE_BONUS = 0.01
 TITLE_WEIGHT = 6
 LEAD_SENTENCES = 2
 LEAD_WEIGHT = 3
@@ -165,7 +168,7 @@ def story_profile(
                 and (i > 0 or term in mid_capitals)
             ):
                 names[term] += 1
-                name_forms.setdefault(term, token)
+                name_forms.setdefault(term, token.removesuffix("'s"))
         if len(in_sentence) >= 4:
             kept_sentences.append(sentence)
             sentence_terms.append(frozenset(in_sentence))
@@ -232,10 +235,11 @@ class LinkEvidence:
 
 
 def _idf(term: str, doc_freq: Mapping[str, int], n_docs: int) -> float:
-    # Add-one smoothing keeps weights finite and sensible on a corpus of five articles, and a
-    # term the corpus has not counted yet is treated as seen once.
+    # Pretending the corpus also holds BACKGROUND_DOCS articles without the term keeps words
+    # shared by all five articles of a tiny corpus from weighing nothing; on a large corpus it
+    # changes nothing. A term the corpus has not counted yet is treated as seen once.
     df = max(1, doc_freq.get(term, 1))
-    return math.log((n_docs + 1) / (df + 0.5))
+    return math.log((n_docs + BACKGROUND_DOCS) / (df + 0.5))
 
 
 def _weighted(counts: Mapping[str, int], idf: Mapping[str, float]) -> dict[str, float]:
@@ -304,6 +308,11 @@ def _shared_passages(
     return chosen
 
 
+def _passage_count(pairs: list[tuple[int, int, float]]) -> int:
+    # Counted from both sides so the score stays symmetric whatever order ties were broken in.
+    return min(len({i for i, _, _ in pairs}), len({j for _, j, _ in pairs}))
+
+
 def _in_same_order(pairs: list[tuple[int, int, float]]) -> float:
     """Share of aligned passage pairs that keep the same order in both articles."""
     if len(pairs) < 2:
@@ -336,16 +345,16 @@ def compare(
         days_apart = abs((a.published - b.published).days)
         similarity /= 1.0 + max(0, days_apart - SAME_NEWS_CYCLE_DAYS) / SAME_NEWS_CYCLE_DAYS
     similarity = max(0.0, similarity)
+    passages: list[tuple[int, int, float]] = []
+    if similarity >= HALF_SCORE_SIMILARITY / 3:
+        passages = _shared_passages(a, b, idf)
+        similarity += PASSAGE_BONUS * min(MAX_PASSAGES, _passage_count(passages))
     score = max(similarity / (similarity + HALF_SCORE_SIMILARITY), text_similarity)
 
     shared_names = sorted(a.names.keys() & b.names.keys(), key=lambda t: (-idf[t], t))
     shared_terms = sorted(
         (a.terms.keys() & b.terms.keys()) - set(shared_names), key=lambda t: (-idf[t], t)
     )
-    passages: list[tuple[int, int, float]] = []
-    if score >= RELATED_THRESHOLD:
-        passages = _shared_passages(a, b, idf)
-
     relation = _relation(score, text_similarity, passages, a, b, language_a, language_b)
     return LinkEvidence(
         score=round(min(1.0, max(0.0, score)), 4),
