@@ -1,0 +1,43 @@
+"""Import text files as articles: `import_articles PATH [PATH ...] [--outlet NAME] [--language CODE] [--dry-run]`."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from articles.importing import DUPLICATE, FAILED, IMPORTED, ArticleImporter, iter_text_files
+
+
+class Command(BaseCommand):
+    help = "Import *.txt files (or folders of them, recursively) as articles."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", help="files or folders")
+        parser.add_argument("--outlet", default="", help="the outlet that published these files")
+        parser.add_argument("--language", default="", help="language code, e.g. en")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="analyse and report, write nothing"
+        )
+
+    def handle(self, *args, paths, outlet, language, dry_run, verbosity, **options):
+        from pathlib import Path
+
+        missing = [p for p in paths if not Path(p).exists()]
+        counts = {IMPORTED: 0, DUPLICATE: 0, FAILED: 0}
+        for path in missing:
+            self.stderr.write(f"{path}: failed: no such file or folder")
+            counts[FAILED] += 1
+        importer = ArticleImporter(
+            outlet=outlet.strip(), language=language.strip(), dry_run=dry_run
+        )
+        for path, name in iter_text_files(p for p in paths if p not in missing):
+            result = importer.import_file(path, name)
+            counts[result.status] += 1
+            if result.status == FAILED:
+                self.stderr.write(f"{path}: failed: {result.reason}")
+            elif verbosity >= 2:
+                self.stdout.write(f"{path}: {result.status} {result.reason}".rstrip())
+        prefix = "dry run: " if dry_run else ""
+        self.stdout.write(
+            f"{prefix}imported={counts[IMPORTED]} duplicates={counts[DUPLICATE]} "
+            f"failed={counts[FAILED]}"
+        )
+        if counts[FAILED]:
+            raise CommandError(f"{counts[FAILED]} file(s) failed", returncode=1)

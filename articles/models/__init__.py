@@ -1,0 +1,38 @@
+"""Newsdesk's domain model: the corpus, the analysts' annotations, and coverage between articles."""
+
+from .annotation import Adjudication, Claim, ClaimQuote, FrameTag, Label, LabelSet, StanceAnnotation
+from .corpus import Article, Outlet, Quote, SourceFile, Speaker, SpeakerAlias
+from .coverage import (
+    ArticleFingerprint,
+    BandKey,
+    BlockingKey,
+    CoverageLink,
+    QuoteAlignment,
+    Story,
+    TermCount,
+)
+from .history import ChangeRecord
+
+__all__ = [
+    "Adjudication",
+    "Article",
+    "ArticleFingerprint",
+    "BandKey",
+    "BlockingKey",
+    "ChangeRecord",
+    "Claim",
+    "ClaimQuote",
+    "CoverageLink",
+    "FrameTag",
+    "Label",
+    "LabelSet",
+    "Outlet",
+    "Quote",
+    "QuoteAlignment",
+    "SourceFile",
+    "Speaker",
+    "SpeakerAlias",
+    "StanceAnnotation",
+    "Story",
+    "TermCount",
+]

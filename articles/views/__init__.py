@@ -1,0 +1,1 @@
+"""Newsdesk's views, one module per area: thin functions that parse, query and render."""

@@ -1,0 +1,60 @@
+// Newsdesk keyboard: "/" focuses search, "j"/"k" move between quotes, "?" shows the keys.
+// Loaded as a file (the Content-Security-Policy forbids inline scripts).
+(function () {
+  "use strict";
+
+  function typing(event) {
+    const el = event.target;
+    return el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName);
+  }
+
+  function quotes() {
+    return Array.from(document.querySelectorAll("mark.quote[data-quote]"));
+  }
+
+  function currentIndex(list) {
+    return list.findIndex((el) => el.classList.contains("current"));
+  }
+
+  function select(list, index) {
+    if (!list.length) return;
+    index = Math.max(0, Math.min(list.length - 1, index));
+    list.forEach((el) => el.classList.remove("current"));
+    const el = list[index];
+    el.classList.add("current");
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: "center", behavior: "instant" });
+    document.dispatchEvent(new CustomEvent("newsdesk:quote-selected", { detail: { id: el.dataset.quote } }));
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) return;
+    const list = quotes();
+    if (event.key === "j") {
+      select(list, currentIndex(list) + 1);
+      event.preventDefault();
+    } else if (event.key === "k") {
+      const i = currentIndex(list);
+      select(list, i < 0 ? 0 : i - 1);
+      event.preventDefault();
+    } else if (event.key === "/") {
+      const search = document.querySelector("input[type=search]");
+      if (search) {
+        search.focus();
+        event.preventDefault();
+      }
+    } else if (event.key === "?") {
+      const help = document.getElementById("keys-help");
+      if (help && !help.open) help.showModal();
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    const mark = event.target.closest("mark.quote[data-quote]");
+    if (mark) {
+      const list = quotes();
+      select(list, list.indexOf(mark));
+    }
+  });
+})();

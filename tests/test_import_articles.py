@@ -1,0 +1,196 @@
+"""import_articles: the contract of DESIGN.md, messy input, and nothing half-written."""
+
+import hashlib
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from articles.models import Article, CoverageLink, Quote, SourceFile, Speaker
+
+from .conftest import SEEDS
+
+GOOD = "A title\n\nThe minister said: \u201cThis is fine and we will go on.\u201d\n"
+
+
+def run_import(*args):
+    out, err = StringIO(), StringIO()
+    code = 0
+    try:
+        call_command("import_articles", *map(str, args), stdout=out, stderr=err)
+    except CommandError as exc:
+        code = exc.returncode
+    return code, out.getvalue(), err.getvalue()
+
+
+def summary(out):
+    line = out.strip().splitlines()[-1]
+    return dict(part.split("=") for part in line.split()[-3:])
+
+
+@pytest.mark.django_db
+def test_it_imports_the_seed_folder_and_reports_one_summary_line():
+    code, out, err = run_import(SEEDS)
+    assert code == 0, err
+    assert out.strip().splitlines()[-1] == "imported=5 duplicates=0 failed=0"
+    assert Article.objects.count() == 5
+    assert Quote.objects.count() > 10
+
+
+@pytest.mark.django_db
+def test_importing_the_same_bytes_twice_creates_nothing():
+    run_import(SEEDS)
+    counts = (Article.objects.count(), Quote.objects.count(), Speaker.objects.count())
+    code, out, _ = run_import(SEEDS)
+    assert code == 0
+    assert summary(out) == {"imported": "0", "duplicates": "5", "failed": "0"}
+    assert (Article.objects.count(), Quote.objects.count(), Speaker.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_same_bytes_under_another_name_is_another_source_file_of_the_same_article(tmp_path):
+    (tmp_path / "one.txt").write_text(GOOD)
+    (tmp_path / "copy.txt").write_text(GOOD)
+    code, out, _ = run_import(tmp_path)
+    assert summary(out) == {"imported": "1", "duplicates": "1", "failed": "0"}
+    article = Article.objects.get()
+    assert sorted(article.source_files.values_list("name", flat=True)) == ["copy.txt", "one.txt"]
+
+
+@pytest.mark.django_db
+def test_same_text_from_another_outlet_is_a_new_article_linked_as_confirmed_duplicate(tmp_path):
+    path = tmp_path / "story.txt"
+    path.write_text(GOOD)
+    run_import(path, "--outlet", "Wire")
+    code, out, _ = run_import(path, "--outlet", "Reprinter")
+    assert code == 0 and summary(out)["imported"] == "1"
+    first, second = Article.objects.order_by("pk")
+    assert (first.outlet.name, second.outlet.name) == ("Wire", "Reprinter")
+    link = CoverageLink.objects.get()
+    assert (link.article_a_id, link.article_b_id) == (first.pk, second.pk)
+    assert (link.relation, link.status) == ("duplicate", "confirmed")
+
+
+@pytest.mark.django_db
+def test_bad_files_are_named_with_their_reason_and_do_not_stop_the_others(tmp_path, settings):
+    settings.NEWSDESK_MAX_FILE_BYTES = 1000
+    (tmp_path / "good.txt").write_text(GOOD)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.txt").write_bytes(b"  \n\n \r\n")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02PNG" * 100)
+    (tmp_path / "huge.txt").write_text("word " * 400)
+    code, out, err = run_import(tmp_path)
+    assert code == 1
+    assert summary(out) == {"imported": "1", "duplicates": "0", "failed": "4"}
+    for name, reason in [
+        ("empty.txt", "empty"),
+        ("blank.txt", "empty"),
+        ("binary.txt", "binary"),
+        ("huge.txt", "too large"),
+    ]:
+        line = next(line for line in err.splitlines() if name in line)
+        assert reason in line, line
+    assert Article.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_missing_path_is_reported_and_counted_as_failed(tmp_path):
+    code, out, err = run_import(tmp_path / "nope.txt")
+    assert code == 1 and "nope.txt" in err and summary(out)["failed"] == "1"
+
+
+@pytest.mark.django_db
+def test_folders_are_read_recursively_and_only_txt_files(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "deep.txt").write_text(GOOD)
+    (tmp_path / "notes.md").write_text("not an article")
+    code, out, _ = run_import(tmp_path)
+    assert summary(out)["imported"] == "1"
+    assert SourceFile.objects.get().name == "a/b/deep.txt"
+
+
+@pytest.mark.django_db
+def test_dry_run_writes_nothing(tmp_path):
+    (tmp_path / "good.txt").write_text(GOOD)
+    code, out, _ = run_import(tmp_path, "--dry-run", "--outlet", "Nowhere")
+    assert code == 0 and "imported=1" in out
+    assert Article.objects.count() == 0
+    from articles.models import Outlet
+
+    assert not Outlet.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "raw, encoding",
+    [
+        (
+            "Caf\u00e9 title\n\nShe said: \u201cWe are here to stay for good.\u201d\n".encode(
+                "cp1252"
+            ),
+            "cp1252",
+        ),
+        (
+            "Caf\u00e9 title\n\nD\u00e9j\u00e0 vu for the minister today.\n".encode("latin-1"),
+            "cp1252",
+        ),
+        ("\ufeffBOM title\n\nBody text of the article here.\n".encode("utf-8"), "utf-8-sig"),
+    ],
+)
+def test_legacy_encodings_and_boms_are_decoded_and_recorded(tmp_path, raw, encoding):
+    (tmp_path / "legacy.txt").write_bytes(raw)
+    code, _, err = run_import(tmp_path)
+    assert code == 0, err
+    article = Article.objects.get()
+    assert article.encoding == encoding
+    assert "\ufffd" not in article.body and "\ufeff" not in article.body
+    assert article.sha256 == hashlib.sha256(raw).hexdigest()
+
+
+@pytest.mark.django_db
+def test_crlf_nbsp_zero_width_and_control_characters_are_cleaned_but_raw_text_is_kept(tmp_path):
+    raw = "Title here\r\n\r\nPeskov\u00a0said \u201cwe\u200b will\x07 see what happens next.\u201d\r\n"
+    (tmp_path / "messy.txt").write_bytes(raw.encode())
+    run_import(tmp_path)
+    article = Article.objects.get()
+    for bad in ("\r", "\u00a0", "\u200b", "\x07"):
+        assert bad not in article.body
+    assert article.raw_text == raw
+    for quote in article.quotes.all():
+        assert article.body[quote.start : quote.end] == quote.text
+
+
+@pytest.mark.django_db
+def test_a_failure_while_saving_leaves_no_half_article(tmp_path, monkeypatch):
+    (tmp_path / "good.txt").write_text(GOOD)
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Quote.objects, "bulk_create", explode)
+    code, out, err = run_import(tmp_path)
+    assert code == 1 and "good.txt" in err and "disk on fire" in err
+    assert Article.objects.count() == 0 and SourceFile.objects.count() == 0
+    monkeypatch.undo()
+    code, out, _ = run_import(tmp_path)
+    assert code == 0 and summary(out)["imported"] == "1"
+
+
+@pytest.mark.django_db
+def test_seed_offsets_match_the_body_for_every_quote():
+    run_import(SEEDS)
+    for quote in Quote.objects.select_related("article"):
+        assert quote.article.body[quote.start : quote.end] == quote.text
+
+
+@pytest.mark.django_db
+def test_speaker_spelling_variants_meet_in_one_speaker_across_articles(tmp_path):
+    (tmp_path / "a.txt").write_text(
+        "Talks\n\n\u201cWe do not want war,\u201d Russian Foreign Minister Sergei Lavrov said.\n"
+    )
+    (tmp_path / "b.txt").write_text(
+        "Other talks\n\n\u201cThere will be no war if it depends on us,\u201d Sergey Lavrov said.\n"
+    )
+    run_import(tmp_path)
+    speakers = {q.speaker_id for q in Quote.objects.all()}
+    assert len(speakers) == 1 and None not in speakers
