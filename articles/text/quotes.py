@@ -121,22 +121,27 @@ _SPEAKER = (
     rf"|(?:{_DETERMINER}{_SP})?{_POSSESSOR}?{_NAME_RUN})"
 )
 
-_SPEAKER_CUE = re.compile(
-    rf"(?<![\w’'-])(?P<speaker>{_SPEAKER}){_SP}(?:\w+ly{_SP})?(?P<cue>{_CUE})"
-)
 _AFTER_QUOTE = re.compile(
     rf"[\s,.:;–—-]*(?:(?P<speaker>{_SPEAKER}){_SP}(?:\w+ly{_SP})?(?P<cue>{_CUE})"
     rf"|(?P<cue2>{_CUE}){_SP}(?P<speaker2>{_SPEAKER}))"
 )
-# "Minister Lavrov: “…”", and sloppy "Dmitry Peskov“…" with no space before the mark.
-_COLON_INTRO = re.compile(rf"(?P<speaker>{_SPEAKER})(?:[^\S\n]*:[^\S\n]*|(?<=\w))$")
 _HEADLINE_INTRO = re.compile(rf"\s*(?P<speaker>{_SPEAKER})[^\S\n]*:\s")
 # Nominal cues: "according to Peskov", "remarks by Stoltenberg".
 _ACCORDING_TO = re.compile(
     rf"(?P<cue>according{_SP}to|(?:remarks|comments|statement|words|claims){_SP}(?:by|from|of))"
     rf"{_SP}(?:of{_SP})?(?P<speaker>{_SPEAKER})"
 )
-_CUE_JUST_BEFORE = re.compile(rf"\b(?P<cue>{_CUE})(?:\s+that)?[\s,:]*$")
+# Cues are found first (a cheap scan); the speaker phrase is then read backwards from each.
+_CUE_AT = re.compile(rf"(?<![\w’'-])(?P<cue>{_CUE})")
+_CUE_TAIL = re.compile(rf"(?<![\w’'-])(?:{_CUE})(?:\s+that)?[\s,:]*\Z")
+_TOKEN = re.compile(r"\S+")
+_ROLE_WORD_SET = frozenset(_ROLE_NOUNS + _ROLE_MODIFIERS)
+_ROLE_AT = re.compile(
+    rf"(?<![\w’'-])(?i:{'|'.join(sorted(_ROLE_NOUNS, key=len, reverse=True))})(?![\w’'-])"
+)
+_DETERMINERS = frozenset(("the", "a", "an", "his", "her", "its", "their"))
+_PARTICLES = frozenset(("de", "da", "del", "van", "von", "der", "bin", "al", "la", "le", "du"))
+_PRONOUNS = frozenset(("he", "she", "they"))
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _DOUBLE_MARKS = re.compile(r"[“”„«»\"]")
@@ -312,6 +317,8 @@ def _role_head(role: str) -> str:
 
 def _parse_phrase(text: str) -> _Phrase:
     words = text.split()
+    if not words:
+        return _Phrase(text)
     if len(words) == 1 and words[0].casefold() in ("he", "she", "they"):
         return _Phrase(text, pronoun=words[0].casefold())
     determiner = words[0].casefold() in ("the", "a", "an", "his", "her", "its", "their")
@@ -417,9 +424,10 @@ class _Raw:
 
 @dataclass
 class _Event:
-    position: int
-    phrase: _Phrase
+    position: int  # where the speaker phrase starts
+    text: str  # the speaker phrase
     cue: str
+    cue_end: int
 
 
 def _sentence_bounds(masked: str, ps: int, pe: int, o: int, c: int) -> tuple[int, int]:
@@ -431,7 +439,45 @@ def _sentence_bounds(masked: str, ps: int, pe: int, o: int, c: int) -> tuple[int
     return start, end
 
 
-def _attribute(raw: _Raw, masked: str, pe: int) -> None:
+def _is_name_token(token: str) -> bool:
+    if token[:1].isupper():
+        return token[-1:] not in ",;:!?" and (token[-1:] != "." or len(token) <= 3)
+    return token in _ROLE_WORD_SET or token in _PARTICLES
+
+
+def _speaker_before(masked: str, end: int, floor: int) -> tuple[int, str] | None:
+    """The speaker phrase that ends right before `end` (a cue), read backwards word by word:
+    "he", "the spokesman", "Kremlin spokesman Dmitry Peskov", "the spokesman for X Y"."""
+    lo = max(floor, end - 120, masked.rfind("\n", 0, end) + 1)
+    tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(masked, lo, end)]
+    i = len(tokens) - 1
+    if i >= 0 and tokens[i][1].endswith("ly") and tokens[i][1].islower():
+        i -= 1  # "Peskov also complained", "he recently said"
+    if i < 0:
+        return None
+    last = tokens[i][1]
+    if last.casefold() in _PRONOUNS:
+        return tokens[i][0], last
+    j = i
+    while j >= 0 and i - j < 7 and _is_name_token(tokens[j][1]):
+        j -= 1
+    if j == i:
+        return None
+    if j >= 0 and tokens[j][1].endswith(("’s", "'s")) and tokens[j][1][:1].isupper():
+        j -= 1  # "Putin’s spokesman"
+    if j >= 0 and tokens[j][1].casefold() in _DETERMINERS:
+        j -= 1
+    if j >= 1 and tokens[j][1] in ("for", "of", "to"):
+        k = j - 1
+        while k >= 0 and tokens[k][1].casefold() in _ROLE_WORD_SET:
+            k -= 1
+        if k < j - 1:  # "the spokesman for Russian President Vladimir Putin"
+            j = k - 1 if k >= 0 and tokens[k][1].casefold() in _DETERMINERS else k
+    start = tokens[j + 1][0]
+    return start, masked[start : tokens[i][0] + len(tokens[i][1])]
+
+
+def _attribute(raw: _Raw, masked: str, pe: int, events: list["_Event"]) -> None:
     s_start, s_end = _sentence_bounds(masked, raw.paragraph_start, pe, raw.open, raw.close)
     after_from = min(raw.close + 1, pe)
     m = _AFTER_QUOTE.match(masked, after_from, s_end)
@@ -441,31 +487,38 @@ def _attribute(raw: _Raw, masked: str, pe: int) -> None:
         raw.cue = _clean_cue(m.group("cue") or m.group("cue2"))
         raw.attached = True
         return
-    before = masked[s_start : raw.open]
-    m = _COLON_INTRO.search(before)
-    if m:
-        raw.speaker_phrase = (s_start + m.start("speaker"), m.group("speaker"))
-        raw.attached = True
-        return
+    before = masked[s_start : raw.open].rstrip()
+    if before.endswith(":") or (before and raw.open > 0 and masked[raw.open - 1].isalnum()):
+        found = _speaker_before(masked, s_start + len(before.rstrip(":")), s_start)
+        if found and _parse_phrase(found[1]).name:  # "Minister Lavrov: “…”"
+            raw.speaker_phrase = found
+            raw.attached = True
+            return
     best = None
-    for m in _SPEAKER_CUE.finditer(before):
-        best = m
-    for m in _ACCORDING_TO.finditer(before):
-        if best is None or m.start() > best.start():
-            best = m
+    for event in events:
+        if s_start <= event.position and event.cue_end <= raw.open:
+            best = event
+    for m in _ACCORDING_TO.finditer(masked, s_start, raw.open):
+        if best is None or m.start() > best.position:
+            best = _Event(m.start("speaker"), m.group("speaker"), _clean_cue(m.group("cue")), 0)
     if best is not None:
-        raw.speaker_phrase = (s_start + best.start("speaker"), best.group("speaker"))
-        raw.cue = _clean_cue(best.group("cue"))
-        raw.attached = _CUE_JUST_BEFORE.search(before) is not None
+        raw.speaker_phrase = (best.position, best.text)
+        raw.cue = best.cue
+        raw.attached = _CUE_TAIL.search(masked, max(s_start, raw.open - 60), raw.open) is not None
         return
-    rest = masked[after_from:s_end]
-    for m in (*_SPEAKER_CUE.finditer(rest), *_ACCORDING_TO.finditer(rest)):
-        raw.speaker_phrase = (after_from + m.start("speaker"), m.group("speaker"))
+    for event in events:
+        if after_from <= event.position and event.cue_end <= s_end:
+            raw.speaker_phrase = (event.position, event.text)
+            raw.cue = event.cue
+            return
+    m = _ACCORDING_TO.search(masked, after_from, s_end)
+    if m:
+        raw.speaker_phrase = (m.start("speaker"), m.group("speaker"))
         raw.cue = _clean_cue(m.group("cue"))
         return
-    m = _HEADLINE_INTRO.match(before)
+    m = _HEADLINE_INTRO.match(masked, s_start, raw.open)
     if m:
-        raw.speaker_phrase = (s_start + m.start("speaker"), m.group("speaker"))
+        raw.speaker_phrase = (m.start("speaker"), m.group("speaker"))
 
 
 def _clean_cue(cue: str) -> str:
@@ -503,37 +556,59 @@ def _kind(body: str, raw: _Raw, text: str) -> str:
     return "direct" if ends_sentence else "partial"
 
 
-def _events(masked: str) -> list[_Event]:
-    return [
-        _Event(m.start("speaker"), _parse_phrase(m.group("speaker")), _clean_cue(m.group("cue")))
-        for m in _SPEAKER_CUE.finditer(masked)
-    ]
-
-
-_INTRODUCTION = re.compile(
-    rf"(?<![\w’'-])(?P<role>(?:(?:{_ROLE_TOKEN}|{_CAP}){_SP}){{0,4}}{_ROLE_TOKEN}){_SP}"
-    rf"(?P<name>{_CAP}(?:{_SP}{_CAP}){{0,2}})"
-    rf"|(?P<name2>{_CAP}{_SP}{_CAP}),{_SP}(?:the{_SP}|a{_SP})?"
-    rf"(?P<role2>(?:{_ROLE_TOKEN}{_SP}){{0,3}}{_ROLE_TOKEN}"
-    rf"(?:{_SP}(?:for|of|to){_SP}(?:the{_SP})?(?:{_CAP}{_SP}){{0,4}}{_CAP})?)"
-)
+def _events(masked: str) -> list["_Event"]:
+    """Every "speaker cue" in the writer's text, quoted or not, in reading order."""
+    events = []
+    for m in _CUE_AT.finditer(masked):
+        found = _speaker_before(masked, m.start(), 0)
+        if found is not None:
+            events.append(_Event(found[0], found[1], _clean_cue(m.group("cue")), m.end()))
+    return events
 
 
 def _introductions(masked: str) -> list[tuple[int, _Phrase]]:
     """Role-and-name mentions without a cue ("his spokesman Dimitri Peskov",
     "Dmitry Peskov, spokesman for …"): they tell who holds which role."""
     found = []
-    for m in _INTRODUCTION.finditer(masked):
-        if m.group("name"):
-            phrase = _parse_phrase(m.group(0))
-        else:
-            role = m.group("role2")
-            phrase = _Phrase(
-                m.group(0), name=m.group("name2"), role=role, role_head=_role_head(role)
-            )
-        if phrase.name and phrase.role_head:
-            found.append((m.start(), phrase))
+    for m in _ROLE_AT.finditer(masked):
+        after = _TOKEN.findall(masked, m.end(), min(len(masked), m.end() + 60))[:3]
+        name = []
+        for token in after:
+            if not token[:1].isupper() or token.casefold() in _ROLE_WORD_SET:
+                break
+            name.append(token.rstrip(",.;:"))
+            if token[-1:] in ",.;:":
+                break
+        if name:
+            role_start = _speaker_before(masked, m.end(), 0)
+            role = masked[role_start[0] : m.end()] if role_start else m.group()
+            phrase = _parse_phrase(f"{role} {' '.join(name)}")
+            if phrase.name and phrase.role_head:
+                found.append((m.start(), phrase))
+            continue
+        comma = masked.rfind(",", max(0, m.start() - 12), m.start())
+        if comma > 0 and masked[comma + 1 : m.start()].strip().casefold() in ("", "the", "a"):
+            before = _TOKEN.findall(masked, max(0, comma - 40), comma)[-2:]
+            if len(before) == 2 and all(t[:1].isupper() and t.isalpha() for t in before):
+                role = _TOKEN.findall(masked, m.start(), min(len(masked), m.end() + 60))
+                role_text = " ".join(_role_with_complement(role))
+                found.append(
+                    (comma, _Phrase(role_text, " ".join(before), role_text, _role_head(role_text)))
+                )
     return found
+
+
+def _role_with_complement(tokens: list[str]) -> list[str]:
+    """ "spokesman for Russian President Vladimir Putin." -> up to the end of the phrase."""
+    kept = []
+    for k, token in enumerate(tokens):
+        bare = token.rstrip(",.;:")
+        if k > 0 and not (bare in ("for", "of", "to", "the") or bare[:1].isupper()):
+            break
+        kept.append(bare)
+        if bare != token:
+            break
+    return kept
 
 
 # --- the whole article ------------------------------------------------------------------------
@@ -555,8 +630,9 @@ def extract_quotes(body: str) -> Extraction:
         return Extraction((), ())
     masked = _masked(body, raws)
     paragraphs = _paragraphs(body)
+    events = _events(masked)
     for raw in raws:
-        _attribute(raw, masked, paragraphs[raw.paragraph][1])
+        _attribute(raw, masked, paragraphs[raw.paragraph][1], events)
 
     # Every phrase that names or refers to a speaker, in reading order, so that pronouns and
     # role nouns resolve to whoever came last before them.
@@ -569,9 +645,9 @@ def extract_quotes(body: str) -> Extraction:
             pos, text = raw.speaker_phrase
             seen_positions.add(pos)
             mentions.append((pos, 1, _parse_phrase(text), raw))
-    for event in _events(masked):
+    for event in events:
         if event.position not in seen_positions:
-            mentions.append((event.position, 1, event.phrase, None))
+            mentions.append((event.position, 1, _parse_phrase(event.text), None))
     mentions.sort(key=lambda m: (m[0], m[1]))
 
     cast = _Cast()

@@ -1,0 +1,241 @@
+"""Evaluate quote extraction and speaker attribution against PolNeAR dev gold attributions.
+
+Run: .venv/bin/python bench/eval_quotes.py [--data /work/shared/data/quotes-dev] [--show N]
+
+extract_quotes runs on each raw text file as it is (PolNeAR offsets refer to the raw text).
+
+Gold quotes. PolNeAR Content spans include indirect speech; a gold quote is a *quoted segment
+of a Content span*: in each fragment of a Content span (widened by one character on each side,
+so quote marks just outside the span count), double quote marks (“ ” or ") are paired; each
+pair gives one gold quote, the text between the marks with surrounding spaces removed. A mark
+left open in the fragment runs to the fragment's end; a closing mark with no opener starts at
+the fragment's start. Quoted text outside any Content span (scare quotes, titles, or speech the
+annotators missed) is not gold, so predicting it costs precision. Single marks are not gold.
+
+Matching. A predicted quote and a gold quote match when their character overlap covers at
+least half of each (overlap >= 0.5 * len(predicted) and >= 0.5 * len(gold)). Matching is
+one-to-one, greedy by overlap. Recall = matched gold / gold; precision = matched predicted /
+predicted (every quote extract_quotes returns, direct and partial).
+
+Speaker accuracy, over matched quotes. The gold speaker is the head name of the gold Source
+phrase: the phrase is cut at its first comma, " who " or " which ", and the head name is its
+last run of capitalised words (a leading "The"/"A" dropped); a possessive run followed by more
+words ("Clinton’s campaign") has no head name. A pronoun source (he, she, I, we, they, him, her)
+takes the head name of the nearest earlier gold Source (by position in the text) that has one,
+after that source's own pronoun resolution. Then:
+- gold head name found: correct iff the predicted speaker is the same person
+  (articles.text.speakers.same_person: same surname, first names not contradicting);
+- gold source with no name ("a source", "officials"): correct iff the predicted speaker is None
+  (not naming anyone is right; naming the wrong person is not);
+- no gold source (Attribution-no-source) or a pronoun with no earlier named source: not judged,
+  counted apart.
+"""
+
+import argparse
+import re
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from articles.text.quotes import extract_quotes  # noqa: E402
+from articles.text.speakers import same_person  # noqa: E402
+
+DEFAULT_DATA = Path("/work/shared/data/quotes-dev")
+PRONOUNS = {"he", "she", "i", "we", "they", "him", "her", "it"}
+CAPITAL_RUN = re.compile(r"(?:[A-Z][\w’'.\-]*)(?:\s+(?:[A-Z][\w’'.\-]*|de|van|von|al))*")
+
+
+@dataclass
+class GoldQuote:
+    start: int
+    end: int
+    source: str | None  # source phrase text, None when the attribution has no source
+    source_pos: int
+    relation: str
+
+
+def parse_ann(text: str, ann: str) -> list[GoldQuote]:
+    spans: dict[str, tuple[str, list[tuple[int, int]], str]] = {}
+    relations = []
+    for line in ann.splitlines():
+        if line.startswith("T"):
+            tid, info, surface = line.split("\t", 2)
+            kind, _, ranges = info.partition(" ")
+            frags = [tuple(map(int, r.split())) for r in ranges.split(";")]
+            spans[tid] = (kind, frags, surface)
+        elif line.startswith("E"):
+            eid, args = line.split("\t", 1)
+            roles = dict(a.split(":", 1) for a in args.split())
+            relations.append((eid, roles))
+    gold = []
+    for eid, roles in relations:
+        content = roles.get("Content")
+        if content not in spans:
+            continue
+        source = spans.get(roles.get("Source", ""))
+        source_text = " ".join(source[2].split()) if source else None
+        source_pos = source[1][0][0] if source else spans[content][1][0][0]
+        for a, b in spans[content][1]:
+            for s, e in quoted_segments(text, max(a - 1, 0), min(b + 1, len(text))):
+                gold.append(GoldQuote(s, e, source_text, source_pos, eid))
+    return gold
+
+
+def quoted_segments(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    segments, open_at = [], None
+    for i in range(a, b):
+        ch = text[i]
+        if ch == "“" or (ch == '"' and open_at is None):
+            if open_at is None:
+                open_at = i
+        elif ch == "”" or ch == '"':
+            start = open_at + 1 if open_at is not None else a
+            segments.append((start, i))
+            open_at = None
+    if open_at is not None:
+        segments.append((open_at + 1, b))
+    stripped = []
+    for s, e in segments:
+        while s < e and not text[s].strip():
+            s += 1
+        while e > s and not text[e - 1].strip():
+            e -= 1
+        if e > s and any(c.isalnum() for c in text[s:e]):
+            stripped.append((s, e))
+    return stripped
+
+
+def head_name(phrase: str) -> str | None:
+    cut = re.split(r",| who | which | that ", phrase, maxsplit=1)[0]
+    runs = list(CAPITAL_RUN.finditer(cut))
+    if not runs:
+        return None
+    last = runs[-1]
+    words = last.group().split()
+    if words and words[0] in ("The", "A", "An") and last.start() == 0:
+        words = words[1:]
+    if not words:
+        return None
+    if words[-1].endswith(("’s", "'s")) and cut[last.end() :].strip():
+        return None
+    return " ".join(words).removesuffix("’s").removesuffix("'s")
+
+
+def resolve_gold_speakers(gold: list[GoldQuote]) -> dict[int, str | None | bool]:
+    """id(gold quote) -> head name, None (unnamed source), or False (not judged)."""
+    by_position = sorted({(g.source_pos, g.source) for g in gold if g.source})
+    named_before: list[tuple[int, str]] = []
+    resolved_phrase: dict[tuple[int, str], str | None | bool] = {}
+    for pos, phrase in by_position:
+        if phrase.casefold() in PRONOUNS:
+            earlier = [n for p, n in named_before if p < pos]
+            resolved_phrase[(pos, phrase)] = earlier[-1] if earlier else False
+        else:
+            resolved_phrase[(pos, phrase)] = head_name(phrase)
+        if resolved_phrase[(pos, phrase)]:
+            named_before.append((pos, resolved_phrase[(pos, phrase)]))
+    result = {}
+    for g in gold:
+        result[id(g)] = False if g.source is None else resolved_phrase[(g.source_pos, g.source)]
+    return result
+
+
+def match(predicted, gold) -> list[tuple[object, GoldQuote]]:
+    pairs = []
+    for p in predicted:
+        for g in gold:
+            overlap = min(p.end, g.end) - max(p.start, g.start)
+            if (
+                overlap > 0
+                and overlap >= 0.5 * (p.end - p.start)
+                and overlap >= 0.5 * (g.end - g.start)
+            ):
+                pairs.append((overlap, p, g))
+    pairs.sort(key=lambda t: -t[0])
+    used_p, used_g, matched = set(), set(), []
+    for _, p, g in pairs:
+        if id(p) in used_p or id(g) in used_g:
+            continue
+        used_p.add(id(p))
+        used_g.add(id(g))
+        matched.append((p, g))
+    return matched
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--show", type=int, default=0, help="print N examples of each error")
+    args = parser.parse_args()
+    texts = sorted((args.data / "text").glob("*.txt"))
+    anns = {p.name.rsplit("_", 1)[0]: p for p in (args.data / "attributions").glob("*.ann")}
+    n_gold = n_pred = n_match = 0
+    judged = correct = unjudged = 0
+    misses, false_pos, wrong_speaker = [], [], []
+    bodies = []
+    for path in texts:
+        text = path.read_text(encoding="utf-8")
+        bodies.append(text)
+        gold = parse_ann(text, anns[path.stem].read_text(encoding="utf-8"))
+        gold_speaker = resolve_gold_speakers(gold)
+        predicted = extract_quotes(text).quotes
+        matched = match(predicted, gold)
+        n_gold += len(gold)
+        n_pred += len(predicted)
+        n_match += len(matched)
+        hit_p = {id(p) for p, _ in matched}
+        hit_g = {id(g) for _, g in matched}
+        misses += [(path.stem, text[g.start : g.end]) for g in gold if id(g) not in hit_g]
+        false_pos += [(path.stem, p.text) for p in predicted if id(p) not in hit_p]
+        for p, g in matched:
+            want = gold_speaker[id(g)]
+            if want is False:
+                unjudged += 1
+                continue
+            judged += 1
+            ok = (
+                p.speaker is None
+                if want is None
+                else bool(p.speaker) and same_person(p.speaker, want)
+            )
+            correct += ok
+            if not ok:
+                wrong_speaker.append((path.stem, p.text[:60], p.speaker, want, g.source))
+
+    print(f"articles: {len(texts)}  gold quotes: {n_gold}  predicted: {n_pred}  matched: {n_match}")
+    print(f"recall:    {n_match / max(n_gold, 1):.3f}")
+    print(f"precision: {n_match / max(n_pred, 1):.3f}")
+    print(
+        f"speaker accuracy: {correct / max(judged, 1):.3f}  "
+        f"({correct}/{judged} judged; {unjudged} matched quotes not judged: no gold source)"
+    )
+    for title, rows in (
+        ("MISSED", misses),
+        ("FALSE POSITIVE", false_pos),
+        ("SPEAKER", wrong_speaker),
+    ):
+        for row in rows[: args.show]:
+            print(title, row)
+
+    # Speed: the importer's budget is well under 0.5 ms per 4 KB article.
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for body in bodies:
+            extract_quotes(body)
+        times.append(time.perf_counter() - t0)
+    kb = sum(len(b) for b in bodies) / 1024
+    best = min(times)
+    print(
+        f"speed: {1000 * best / len(bodies):.3f} ms/article (mean {kb / len(bodies):.1f} KB), "
+        f"{1000 * best / kb * 4:.3f} ms per 4 KB (best of 5; median run "
+        f"{1000 * statistics.median(times) / kb * 4:.3f} ms per 4 KB)"
+    )
+
+
+if __name__ == "__main__":
+    main()
