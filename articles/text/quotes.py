@@ -132,12 +132,22 @@ _ACCORDING_TO = re.compile(
     rf"{_SP}(?:of{_SP})?(?P<speaker>{_SPEAKER})"
 )
 # Cues are found first (a cheap scan); the speaker phrase is then read backwards from each.
-_CUE_AT = re.compile(rf"(?<![\w’'-])(?P<cue>{_CUE})")
+_CUE_AT = re.compile(rf"(?<![\w’'-])(?:{_cue_alternatives()})\b")
+_AUX_WORDS = frozenset(
+    "has have had would will did could also later then again once previously".split()
+)
 _CUE_TAIL = re.compile(rf"(?<![\w’'-])(?:{_CUE})(?:\s+that)?[\s,:]*\Z")
 _TOKEN = re.compile(r"\S+")
 _ROLE_WORD_SET = frozenset(_ROLE_NOUNS + _ROLE_MODIFIERS)
+# Case-sensitive alternatives (lower and Capitalised) keep the scan on re's fast path.
 _ROLE_AT = re.compile(
-    rf"(?<![\w’'-])(?i:{'|'.join(sorted(_ROLE_NOUNS, key=len, reverse=True))})(?![\w’'-])"
+    r"(?<![\w’'-])(?:"
+    + "|".join(
+        sorted(
+            {w for n in _ROLE_NOUNS for w in (n, n.capitalize(), n.title())}, key=len, reverse=True
+        )
+    )
+    + r")(?![\w’'-])"
 )
 _DETERMINERS = frozenset(("the", "a", "an", "his", "her", "its", "their"))
 _PARTICLES = frozenset(("de", "da", "del", "van", "von", "der", "bin", "al", "la", "le", "du"))
@@ -525,18 +535,28 @@ def _clean_cue(cue: str) -> str:
     return " ".join(cue.split())
 
 
-def _is_scare_quote(raw: _Raw, text: str) -> bool:
+# A term after an article or a preposition is named, not said: "a “special military
+# operation”", "the aim of “denazifying”".
+_NAMING_WORDS = frozenset(
+    "a an the this that its their his her so-called of as for into about with in on".split()
+)
+
+
+def _is_scare_quote(body: str, raw: _Raw, text: str) -> bool:
     """Short quoted terms are scare quotes unless attributed speech: 1–3 words are kept only
-    when a cue stands right next to them ("“contradictory,” the spokesman noted") or when a
-    speaker with a cue earlier in the sentence leads to them and they are not a proper name
-    ("Peskov said relations have “changed radically”")."""
+    when a cue stands right next to them ("“contradictory,” the spokesman noted"), or when the
+    sentence has a speaker with a cue, the term is not a proper name ("Izvestia") and it is not
+    named as a thing ("announced a “special military operation”")."""
     if len(text.split()) > _SCARE_MAX_WORDS:
         return False
     if raw.attached:
         return False
-    if raw.speaker_phrase is not None and raw.cue and raw.speaker_phrase[0] < raw.open:
-        return all(w[:1].isupper() for w in text.split() if w[:1].isalpha())
-    return True
+    if raw.speaker_phrase is None or not raw.cue:
+        return True
+    if all(w[:1].isupper() for w in text.split() if w[:1].isalpha()):
+        return True
+    word_before = body[max(raw.paragraph_start, raw.open - 12) : raw.open].split()[-1:]
+    return bool(word_before) and word_before[0].casefold() in _NAMING_WORDS
 
 
 def _kind(body: str, raw: _Raw, text: str) -> str:
@@ -560,10 +580,29 @@ def _events(masked: str) -> list["_Event"]:
     """Every "speaker cue" in the writer's text, quoted or not, in reading order."""
     events = []
     for m in _CUE_AT.finditer(masked):
-        found = _speaker_before(masked, m.start(), 0)
+        cue_start = _aux_start(masked, m.start())
+        found = _speaker_before(masked, cue_start, 0)
         if found is not None:
-            events.append(_Event(found[0], found[1], _clean_cue(m.group("cue")), m.end()))
+            events.append(
+                _Event(found[0], found[1], _clean_cue(masked[cue_start : m.end()]), m.end())
+            )
     return events
+
+
+def _aux_start(masked: str, verb_start: int) -> int:
+    """Where a cue's auxiliaries begin: "has said", "would later say"."""
+    start = verb_start
+    for _ in range(2):
+        word_end = start
+        while word_end > 0 and masked[word_end - 1] in " \t":
+            word_end -= 1
+        word_start = word_end
+        while word_start > 0 and masked[word_start - 1].isalpha():
+            word_start -= 1
+        if word_start == word_end or masked[word_start:word_end] not in _AUX_WORDS:
+            break
+        start = word_start
+    return start
 
 
 def _introductions(masked: str) -> list[tuple[int, _Phrase]]:
@@ -674,7 +713,7 @@ def extract_quotes(body: str) -> Extraction:
             person = _carry_over(raw, previous, previous_person, timeline)
             if person is None:
                 person = _next_in_paragraph(raw, raws[k + 1 :], resolved)
-        elif _is_scare_quote(raw, text):
+        elif _is_scare_quote(body, raw, text):
             continue
         if raw.speaker_phrase is None and len(text.split()) <= _SCARE_MAX_WORDS:
             continue

@@ -1,0 +1,310 @@
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from articles.text.quotes import extract_quotes
+
+SEEDS = Path(__file__).resolve().parents[2] / "fixtures" / "seeds"
+
+
+def seed(prefix: str) -> str:
+    path = next(SEEDS.glob(f"{prefix}_*.txt"))
+    return path.read_text(encoding="utf-8").replace("\r\n", "\n").replace("\xa0", " ")
+
+
+def quotes_of(body: str):
+    return extract_quotes(body).quotes
+
+
+def find(body: str, fragment: str):
+    matches = [q for q in quotes_of(body) if fragment in q.text]
+    assert len(matches) == 1, [q.text for q in quotes_of(body)]
+    return matches[0]
+
+
+# --- quote marks ------------------------------------------------------------------------------
+
+
+def test_curly_double_quote_is_found_without_its_marks():
+    body = "“We do not want war,” Lavrov said."
+    (q,) = quotes_of(body)
+    assert q.text == "We do not want war,"
+    assert body[q.start : q.end] == q.text
+
+
+def test_straight_double_quote_is_found():
+    (q,) = quotes_of('"We do not want war," Lavrov said.')
+    assert q.text == "We do not want war,"
+
+
+def test_single_quotes_inside_double_quotes_are_part_of_the_text():
+    body = "“NATO is falling into 'wartime ecstasy.' This is the reality,” Peskov stated."
+    (q,) = quotes_of(body)
+    assert "'wartime ecstasy.'" in q.text
+
+
+def test_apostrophes_are_not_quote_marks():
+    body = "Russia’s position didn’t change, Peskov said. “We don’t want war,” he added."
+    (q,) = quotes_of(body)
+    assert q.text == "We don’t want war,"
+
+
+def test_unbalanced_quote_stops_at_the_paragraph_end():
+    body = "“This never closes, Peskov said.\n\nA second paragraph that is not a quote at all."
+    qs = quotes_of(body)
+    assert all(q.end <= body.index("\n\n") for q in qs)
+    assert qs and qs[0].text == "This never closes, Peskov said."
+
+
+def test_stray_closing_mark_is_ignored():
+    assert quotes_of("Peskov said nothing” at all.") == ()
+
+
+def test_empty_quotes_are_not_quotes():
+    assert quotes_of("He said “ ” and left.") == ()
+
+
+def test_body_without_quotes_gives_nothing():
+    ex = extract_quotes("Peskov said NATO is at war with Russia.")
+    assert ex.quotes == () and ex.speakers == ()
+
+
+# --- attribution ------------------------------------------------------------------------------
+
+
+def test_speaker_after_quote():
+    q = find("“NATO is at war with us,” Peskov said.", "NATO")
+    assert (q.speaker, q.cue) == ("Peskov", "said")
+
+
+def test_cue_before_speaker_after_quote():
+    q = find("“NATO is at war with us,” said Dmitry Peskov in an interview.", "NATO")
+    assert (q.speaker, q.cue) == ("Dmitry Peskov", "said")
+
+
+def test_told_keeps_its_object_in_the_cue():
+    q = find("“NATO is at war with us,” Kremlin spokesman Dmitry Peskov told Izvestia.", "NATO")
+    assert q.speaker == "Dmitry Peskov"
+    assert q.cue == "told Izvestia"
+
+
+def test_speaker_before_quote_with_colon():
+    q = find("Minister Lavrov: “We don’t want war, but we will defend ourselves.”", "war")
+    assert q.speaker == "Lavrov"
+
+
+def test_according_to():
+    body = (
+        "The West, according to Peskov, shows “relatively uncompromising condemnation of Russia”."
+    )
+    q = find(body, "condemnation")
+    assert q.speaker == "Peskov"
+    assert q.cue == "according to"
+
+
+def test_organisation_can_speak():
+    q = find("The Kremlin said that “the West is not taking our interests into account”.", "West")
+    assert q.speaker == "Kremlin"
+
+
+def test_he_said_interruption_gives_two_attributed_quotes():
+    body = (
+        "Kremlin spokesman Dmitry Peskov has said so.\n\n"
+        "“If they wanted, they could have sat down at the table,” he said. "
+        "“There would have been very complex talks, but they refused.”"
+    )
+    first, second = quotes_of(body)
+    assert first.speaker == second.speaker == "Dmitry Peskov"
+    assert first.cue == "said"
+
+
+def test_continuation_paragraph_keeps_the_speaker():
+    body = (
+        "“We will never compromise on this,” Peskov said.\n\n"
+        "“The constitution exists and it cannot be ignored by anyone.”"
+    )
+    assert [q.speaker for q in quotes_of(body)] == ["Peskov", "Peskov"]
+
+
+def test_pronoun_resolves_to_most_recent_speaker_not_to_a_name_inside_quotes():
+    body = (
+        "“Their weapons, as Putin pointed out, go to Ukraine for free,” said Dmitry Peskov. "
+        "“Nothing can be covered up here, nothing at all,” he added."
+    )
+    assert [q.speaker for q in quotes_of(body)] == ["Dmitry Peskov", "Dmitry Peskov"]
+
+
+def test_role_noun_resolves_to_the_person_introduced_with_that_role():
+    body = (
+        "Kremlin spokesman Dmitry Peskov spoke to Izvestia. Stoltenberg spoke too.\n\n"
+        "“China is a huge, powerful country,” the spokesman said."
+    )
+    q = find(body, "China")
+    assert q.speaker == "Dmitry Peskov"
+
+
+def test_full_name_surname_and_role_are_one_speaker():
+    body = (
+        "“NATO is at war with us,” Kremlin spokesman Dmitry Peskov said. "
+        "“There have been no initiatives recently,” the spokesman said. "
+        "“You have to call a spade a spade,” Peskov added."
+    )
+    ex = extract_quotes(body)
+    assert {q.speaker for q in ex.quotes} == {"Dmitry Peskov"}
+    (speaker,) = ex.speakers
+    assert speaker.name == "Dmitry Peskov"
+    assert "Peskov" in speaker.aliases
+    assert speaker.role == "Kremlin spokesman"
+
+
+def test_speaker_canonical_name_is_the_fullest_form():
+    body = (
+        "“We do not want war,” Lavrov said. "
+        "“If it depends on Russia, there will be no war,” Russian Foreign Minister "
+        "Sergei Lavrov said."
+    )
+    assert {q.speaker for q in quotes_of(body)} == {"Sergei Lavrov"}
+
+
+def test_pronoun_prefers_the_latest_speaker():
+    body = (
+        "“This cannot be his personal opinion at all,” Peskov stated.\n\n"
+        "On Friday, Stoltenberg urged allies to lift restrictions. “To deny Ukraine these "
+        "weapons makes it very hard for them,” he argued."
+    )
+    q = find(body, "deny")
+    assert q.speaker == "Stoltenberg"
+
+
+def test_quote_without_any_speaker_has_none():
+    q = find("“Nothing about this is normal in any way,” the sign read.", "Nothing")
+    assert q.speaker is None
+    assert q.cue == ""
+
+
+# --- kinds and scare quotes --------------------------------------------------------------------
+
+
+def test_full_statement_is_direct():
+    assert find("“NATO acts as one bloc,” Peskov said.", "NATO").kind == "direct"
+
+
+def test_fragment_inside_sentence_is_partial_with_speaker_from_subject():
+    body = (
+        "Dmitry Peskov, spokesman for Russian President Vladimir Putin, spoke today.\n\n"
+        "In an interview, the spokesman accused the alliance of “actually fighting against "
+        "Russia” by continuing to supply weapons."
+    )
+    q = find(body, "actually")
+    assert q.kind == "partial"
+    assert q.speaker == "Dmitry Peskov"
+    assert q.cue == "accused"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Putin announced a “special military operation” with the aim of “denazifying” Ukraine.",
+        "Lukashenko is on a collision course after his “re-election” last year.",
+        "NATO falling into ‘wartime ecstasy’ – Kremlin",
+        "Peskov said speaking to ‘Izvestia’ on Monday.",
+    ],
+)
+def test_scare_quotes_are_not_speech(body):
+    assert quotes_of(body) == ()
+
+
+def test_short_quote_with_a_cue_next_to_it_is_speech():
+    q = find("The remarks were rather “contradictory,” the spokesman noted.", "contradictory")
+    assert q.kind == "partial"
+
+
+def test_short_quote_led_to_by_speaker_and_cue_is_speech():
+    q = find("Peskov said relations have “changed radically” since 2021.", "changed")
+    assert q.speaker == "Peskov"
+
+
+def test_quote_of_four_words_is_never_a_scare_quote():
+    assert find("Officials spoke of “a very long war”.", "long war").speaker is None
+
+
+# --- seeds ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_every_seed_quote_has_a_speaker_and_valid_offsets(prefix):
+    body = seed(prefix)
+    quotes = quotes_of(body)
+    assert quotes
+    for q in quotes:
+        assert body[q.start : q.end] == q.text
+        assert q.speaker is not None, q.text
+
+
+def test_seed_peskov_interview_is_one_speaker():
+    ex = extract_quotes(seed("001"))
+    assert {q.speaker for q in ex.quotes} == {"Dmitry Peskov"}
+    assert len(ex.quotes) >= 12
+
+
+def test_seed_stoltenberg_and_lavrov_are_told_apart():
+    body = seed("004")
+    assert find(body, "To deny Ukraine").speaker == "Jens Stoltenberg"
+    assert find(body, "We proceed from").speaker == "Sergey Lavrov"
+    assert find(body, "This cannot be").speaker == "Dmitry Peskov"
+
+
+def test_seed_scare_quotes_are_left_out():
+    texts = {q.text for q in quotes_of(seed("000"))} | {q.text for q in quotes_of(seed("003"))}
+    for term in ("denazifying", "demilitarizing", "special military operation", "re-election"):
+        assert term not in texts
+
+
+def test_seed_lavrov_colon_quote():
+    q = find(seed("003"), "We don’t want war")
+    assert q.speaker == "Sergei Lavrov"
+
+
+# --- invariants -------------------------------------------------------------------------------
+
+MARKS = ["“", "”", '"', "‘", "’", "'", "„", "«", "»", "\n\n"]
+WORDS = ["Peskov", "said", "he", "added", "the", "spokesman", "NATO", "war", ".", ",", ":", " "]
+
+
+@st.composite
+def article(draw):
+    pieces = draw(st.lists(st.sampled_from(MARKS + WORDS) | st.text(max_size=6), max_size=80))
+    return " ".join(pieces)
+
+
+def check_invariants(body):
+    ex = extract_quotes(body)
+    previous_end = -1
+    for q in ex.quotes:
+        assert body[q.start : q.end] == q.text
+        assert q.text and q.text == q.text.strip()
+        assert q.start >= previous_end  # sorted and not overlapping
+        previous_end = q.end
+        assert q.kind in ("direct", "partial")
+        assert q.speaker is None or q.speaker in {s.name for s in ex.speakers}
+
+
+@settings(max_examples=300)
+@given(article())
+def test_offsets_hold_on_arbitrary_text_with_quote_marks(body):
+    check_invariants(body)
+
+
+@settings(max_examples=200)
+@given(st.text())
+def test_offsets_hold_on_any_text(body):
+    check_invariants(body)
+
+
+@given(st.integers(min_value=0, max_value=5000))
+def test_random_quote_marks_in_a_seed_never_break_offsets(position):
+    body = seed("000")
+    position %= len(body)
+    check_invariants(body[:position] + "“" + body[position:])
