@@ -10,7 +10,13 @@ from rapidfuzz import fuzz
 from articles.text.dates import find_date, find_date_line
 from articles.text.encoding import UnreadableText
 
-__all__ = ["ParsedArticle", "UnreadableText", "derive_title", "normalize_text", "parse_article"]
+__all__ = [
+    "ParsedArticle",
+    "UnreadableText",
+    "derive_title",
+    "normalize_text",
+    "parse_article",
+]
 
 
 @dataclass(frozen=True)
@@ -91,8 +97,11 @@ _WORDS = re.compile(r"\w+")
 _LETTER = re.compile(r"[^\W\d_]")
 _ALPHANUMERIC = re.compile(r"[^\W_]")
 _SENTENCE_PUNCTUATION = re.compile(r"[,;!?\"“”«»]|[.:]$")
-# A sentence ends at . ! ? or … (after any closing quote or bracket) before a capital.
-_SENTENCE_END = re.compile(r"[.!?…]+[\"”’»)\]]*(?=\s+[\"“‘«(\[]?[A-Z0-9À-ÖØ-ÞА-ЯЁ])")
+# A sentence ends at . ! or ? (after any closing quote or bracket) before a capital. An
+# ellipsis does not end one: headlines use it mid-sentence ("Checks Out... To Check Into").
+_SENTENCE_END = re.compile(
+    r"(?:[!?]+|(?<![.…])\.(?![.…]))[\"”’»)\]]*(?=\s+[\"“‘«(\[]?[A-Z0-9À-ÖØ-ÞА-ЯЁ])"
+)
 _ABBREVIATION = re.compile(
     r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Gen|Gov|Sen|Rep|Lt|Col|Capt|Sgt|Jr|Sr|Inc|Ltd|Co|Corp"
     r"|No|vs|etc|Jan|Feb|Mar|Apr|Aug|Sep|Sept|Oct|Nov|Dec|U\.S|U\.K|U\.N|E\.U))\.$"
@@ -101,6 +110,16 @@ _LABELLED_DATE = re.compile(r"(?i)(?:date|dated|published|updated|last|posted|fi
 _DATE_SEPARATOR = re.compile(r"\s*[•·|–—:-]")
 _FRAME_CHARACTERS = " •·|–—-:,;"
 
+_SENTENCE_FINAL = re.compile(r"[.!?…][\"”’»)]*$")
+# Lower-case words that running text needs and headlines leave out.
+_RUNNING_TEXT_WORDS = frozenset(
+    "a an the is are was were has have had will would it's there's that this".split()
+)
+_MINOR_WORDS = frozenset(
+    "a an the and or nor but of to in on at for by with from as vs via into onto per".split()
+)
+_TITLE_CASE_SHARE = 0.8
+
 TITLE_MAX_LENGTH = 200
 DERIVED_TITLE_LENGTH = 100
 # Headlines rarely end with a full stop; long lines that do are opening paragraphs.
@@ -108,6 +127,7 @@ _TITLE_WITH_FULL_STOP_MAX_LENGTH = 120
 _OUTLET_MAX_LENGTH = 40
 _OUTLET_MAX_WORDS = 3
 _REPEAT_RATIO = 80
+_SAME_TEXT_RATIO = 95
 _REPEAT_OVERLAP = 0.8
 _REPEAT_JACCARD = 0.5
 
@@ -136,13 +156,30 @@ def sentence_ends(text: str) -> list[int]:
     return ends
 
 
+def reads_as_sentence(line: str) -> bool:
+    """True for a line written as a sentence of running text rather than as a headline.
+
+    Headlines drop articles and auxiliaries ("Stein removed from debate site by police."),
+    or capitalise their words; a lead sentence ending in a full stop does neither.
+    """
+    if not _SENTENCE_FINAL.search(line) or _is_title_case(line):
+        return False
+    return "," in line or any(word in _RUNNING_TEXT_WORDS for word in _WORDS.findall(line))
+
+
+def _is_title_case(line: str) -> bool:
+    words = [w for w in _WORDS.findall(line) if w[0].isalpha() and w.lower() not in _MINOR_WORDS]
+    capitalised = sum(1 for w in words if w[0].isupper())
+    return bool(words) and capitalised >= _TITLE_CASE_SHARE * len(words)
+
+
 def is_title_like(line: str, next_line_in_block: str | None = None) -> bool:
     """True when a line can be a headline rather than the opening of the text."""
     if len(line) > TITLE_MAX_LENGTH or not _LETTER.search(line):
         return False
     if line.endswith(".") and len(line) > _TITLE_WITH_FULL_STOP_MAX_LENGTH:
         return False
-    if sentence_ends(line):
+    if sentence_ends(line) or reads_as_sentence(line):
         return False
     # A hard-wrapped paragraph continues on the next line in lower case.
     return not (next_line_in_block and next_line_in_block[0].islower())
@@ -152,7 +189,13 @@ def is_title_repeat(line: str, title: str) -> bool:
     """True when `line` says the title again, maybe slightly reworded or shortened."""
     if len(line) > TITLE_MAX_LENGTH:
         return False
-    if fuzz.ratio(line.casefold(), title.casefold()) >= _REPEAT_RATIO:
+    similarity = fuzz.ratio(line.casefold(), title.casefold())
+    if similarity >= _SAME_TEXT_RATIO:
+        return True
+    # A lead sentence often retells the headline; only a headline-shaped line is a repeat.
+    if reads_as_sentence(line):
+        return False
+    if similarity >= _REPEAT_RATIO:
         return True
     words, title_words = set(_WORDS.findall(line.casefold())), set(_WORDS.findall(title.casefold()))
     if min(len(words), len(title_words)) < 3:
@@ -342,6 +385,7 @@ def _title_follows(lines: list[_Line], start: int, name: str) -> bool:
         return (
             len(text.split()) > max(_OUTLET_MAX_WORDS, len(name.split()))
             and not text.endswith(".")
+            and find_date(text) is None
             and is_title_like(text, _next_in_block(lines, index))
         )
     return False

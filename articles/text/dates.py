@@ -104,7 +104,7 @@ _DATE_FORMS = (
 )
 
 _TIME = (
-    r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"(?P<hour>\d{1,2}): ?(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
     r"(?:\s*(?P<ampm>[ap])\.?m\.?)?(?:\s*" + _ZONE + r")?(?![\w:])"
 )
 _TIME_BEFORE = re.compile(_TIME + r"[\s,•|\-–—]+", re.IGNORECASE)

@@ -13,6 +13,8 @@ from articles.text.cleaning import (
     is_title_repeat,
     normalize_text,
     parse_article,
+    reads_as_sentence,
+    sentence_ends,
 )
 from articles.text.encoding import UnreadableText, decode_bytes
 
@@ -239,6 +241,56 @@ def test_hard_wrapped_first_paragraph_is_not_a_title():
     article = parse_article("The Kremlin said on Tuesday that\ntalks with the West had stalled.")
     assert article.title_derived
     assert article.body == "The Kremlin said on Tuesday that\ntalks with the West had stalled."
+
+
+def test_lead_sentence_ending_in_a_full_stop_is_not_a_title():
+    text = "A publicist says Tara Reid has checked herself into rehab.\n\nShe is 33."
+    article = parse_article(text)
+    assert article.title_derived
+    assert article.body == text
+
+
+def test_headline_ending_in_a_full_stop_is_a_title():
+    text = "Green Party candidate Jill Stein removed from N.Y. debate site by police.\n\nBody."
+    article = parse_article(text)
+    assert not article.title_derived
+    assert article.title.startswith("Green Party candidate")
+    assert article.body == "Body."
+
+
+def test_title_case_headline_with_a_full_stop_is_a_title():
+    article = parse_article("Poll: Wealthy Voters Abandon Republican Party for Clinton.\n\nBody.")
+    assert article.title == "Poll: Wealthy Voters Abandon Republican Party for Clinton."
+
+
+def test_reads_as_sentence():
+    assert reads_as_sentence("Maurice Cheeks is out as Philadelphia 76ers head coach.")
+    assert reads_as_sentence("Well, here's something that we all knew would happen.")
+    assert not reads_as_sentence(
+        "Bill Clinton calls Obamacare ‘crazy system’ during campaign stop."
+    )
+    assert not reads_as_sentence("Hillary Clinton Goes After Donald Trump As The New Mitt Romney.")
+    assert not reads_as_sentence("Peskov: NATO is in conflict with Russia, Macron is not calling")
+
+
+def test_lead_sentence_retelling_the_headline_is_not_dropped_as_a_repeat():
+    text = (
+        "Esther Williams, Swimming Champion, Actress, Pin-Up Icon Dies\n\n"
+        "Esther Williams, swimming champion, actress, and pin-up icon, has died."
+    )
+    article = parse_article(text)
+    assert article.body == "Esther Williams, swimming champion, actress, and pin-up icon, has died."
+    assert article.dropped == ()
+
+
+def test_ellipsis_inside_a_headline_does_not_end_a_sentence():
+    assert sentence_ends("Lindsay Lohan Checks Out Of Rehab... To Check Into Another") == []
+    assert is_title_like("Lindsay Lohan Checks Out Of Rehab… To Check Into Another")
+
+
+def test_sentence_ends_skip_abbreviations_and_follow_closing_quotes():
+    assert sentence_ends("Mr. Peskov spoke to the U.S. press. Then") == [35]
+    assert sentence_ends("Peskov said “no.” Then") == [17]
 
 
 def test_is_title_like():
@@ -513,3 +565,17 @@ def test_paragraphs_survive_as_blocks(paragraphs):
     sentences = [" ".join(p.split()) + "." for p in paragraphs]
     text = "Headline of the story\n\n" + "\n\n\n".join(sentences) + "\n"
     assert parse_article(text).body.split("\n\n") == sentences
+
+
+@given(st.one_of(st.text(max_size=300), messy_text))
+def test_nothing_is_invented(text):
+    try:
+        article = parse_article(text)
+    except UnreadableText:
+        return
+    lines = {line.strip() for line in normalize_text(text).split("\n")}
+    assert all(dropped in lines for dropped in article.dropped)
+    if not article.title_derived:
+        assert article.title in lines
+    for line in article.body.replace("\n\n", "\n").split("\n"):
+        assert line and any(line in original for original in lines)

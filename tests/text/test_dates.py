@@ -55,6 +55,12 @@ def test_twelve_am_is_midnight():
     assert find_date("May 27, 2024 12:05 AM")[0] == dt(2024, 5, 27, 0, 5)
 
 
+def test_time_split_by_tokenisation_is_still_read():
+    value, matched = find_date("First Published: June 13, 2013 4: 59 PM EDT")
+    assert value == dt(2013, 6, 13, 16, 59, tz=datetime.timezone(datetime.timedelta(hours=-4)))
+    assert matched == "First Published: June 13, 2013 4: 59 PM EDT"
+
+
 def test_time_with_gmt_is_utc():
     assert find_date("27 May 2024, 15:07 GMT")[0] == dt(2024, 5, 27, 15, 7, tz=UTC)
 
