@@ -18,8 +18,9 @@ one-to-one, greedy by overlap. Recall = matched gold / gold; precision = matched
 predicted (every quote extract_quotes returns, direct and partial).
 
 Speaker accuracy, over matched quotes. The gold speaker is the head name of the gold Source
-phrase: the phrase is cut at its first comma, " who " or " which ", and the head name is its
-last run of capitalised words (a leading "The"/"A" dropped); a possessive run followed by more
+phrase: parenthesised text ("(D-S.C.)") is removed, the phrase is cut at its first comma, " who " or " which ", and the head name is its
+last run of capitalised words (a leading "The"/"A" dropped, and leading titles such as
+"President", "Sen.", "Chief" dropped while a word remains); a possessive run followed by more
 words ("Clinton’s campaign") has no head name. A pronoun source (he, she, I, we, they, him, her)
 takes the head name of the nearest earlier gold Source (by position in the text) that has one,
 after that source's own pronoun resolution. Then:
@@ -46,6 +47,14 @@ from articles.text.speakers import same_person  # noqa: E402
 
 DEFAULT_DATA = Path("/work/shared/data/quotes-dev")
 PRONOUNS = {"he", "she", "i", "we", "they", "him", "her", "it"}
+# Offices and titles written before a name ("German Chancellor Angela Merkel", "Rep. Jim
+# Clyburn"): part of the capitalised run but not of the name.
+TITLES = frozenset(
+    "president chancellor secretary minister prime gov gov. governor sen sen. senator rep rep. "
+    "representative chief mayor speaker leader chairman chairwoman spokeswoman spokesman "
+    "spokesperson attorney general judge rev rev. host director commissioner ambassador "
+    "secretary-general state press".split()
+)
 CAPITAL_RUN = re.compile(r"(?:[A-Z][\w’'.\-]*)(?:\s+(?:[A-Z][\w’'.\-]*|de|van|von|al))*")
 
 
@@ -110,6 +119,7 @@ def quoted_segments(text: str, a: int, b: int) -> list[tuple[int, int]]:
 
 
 def head_name(phrase: str) -> str | None:
+    phrase = re.sub(r"\s*\([^)]*\)", "", phrase)  # "Rep. Jim Clyburn (D-S.C.)"
     cut = re.split(r",| who | which | that ", phrase, maxsplit=1)[0]
     runs = list(CAPITAL_RUN.finditer(cut))
     if not runs:
@@ -117,6 +127,8 @@ def head_name(phrase: str) -> str | None:
     last = runs[-1]
     words = last.group().split()
     if words and words[0] in ("The", "A", "An") and last.start() == 0:
+        words = words[1:]
+    while len(words) > 1 and words[0].casefold() in TITLES:
         words = words[1:]
     if not words:
         return None
