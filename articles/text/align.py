@@ -8,6 +8,7 @@ Rows are built best-first over all cross-column pairs at once; analysts' links a
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -103,13 +104,23 @@ STOP_WORDS = frozenset(
     anything something nothing everything it's that's we're they're i'm don't doesn't didn't won't can't isn't aren't wasn't weren't""".split()
 )
 
-_PHRASE_TOKEN = {name: f" {name} " for name in PHRASE_GROUPS}
-_PHRASE_RE = re.compile(
-    r"\b(?:"
-    + "|".join(f"(?P<{name}>{'|'.join(p for p in pats)})" for name, pats in PHRASE_GROUPS.items())
-    + r")(?!\w)",
-    re.IGNORECASE,
-)
+# Words one of which must appear before a group's patterns are worth trying: skipping the rest
+# keeps feature extraction cheap.
+_PHRASE_ANCHORS: dict[str, tuple[str, ...]] = {
+    "roundtheclock": ("clock", "hours a day", "24/7", "day and night"),
+    "callspade": ("spade", "name"),
+    "defacto": ("fact", "effect", "actually", "basically", "essentially"),
+    "freeofcharge": ("free",),
+    "unitedkingdom": ("kingdom", "britain", "england", "u.k."),
+    "unitedstates": ("united states", "u.s", "america"),
+    "takeintoaccount": ("take", "consider"),
+    "atwar": ("war",),
+    "bloc": ("bloc", "united front"),
+}
+_PHRASE_RES = [
+    (name, _PHRASE_ANCHORS[name], re.compile(r"\b(?:" + "|".join(pats) + r")(?!\w)"))
+    for name, pats in PHRASE_GROUPS.items()
+]
 _US_RE = re.compile(r"(?<![\w.])U\.?S\.?(?:A\.?)?(?![\w])")
 _WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
@@ -134,10 +145,11 @@ class AlignedRow:
 @dataclass(frozen=True)
 class _Features:
     words: frozenset[str]
-    ngrams: frozenset[str]
+    surface: str  # content words as written (lower case), space-padded, for character n-grams
     word_weight: float
 
 
+@lru_cache(maxsize=65536)
 def _light_stem(word: str) -> str:
     if word.isdigit() or len(word) <= 3 or word in PHRASE_GROUPS:
         return word
@@ -160,8 +172,29 @@ def _token_weight(token: str) -> float:
     return 1.0
 
 
-def _replace_phrase(match: re.Match[str]) -> str:
-    return _PHRASE_TOKEN[match.lastgroup or ""]
+def _canonical_phrases(text: str) -> str:
+    for name, anchors, pattern in _PHRASE_RES:
+        if any(anchor in text for anchor in anchors):
+            text = pattern.sub(f" {name} ", text)
+    return text
+
+
+@lru_cache(maxsize=65536)
+def _content_word(word: str) -> str | None:
+    if word.endswith("'s"):
+        word = word[:-2]
+    if word in STOP_WORDS:
+        return None
+    return WORD_SYNONYMS.get(word, word)
+
+
+@lru_cache(maxsize=65536)
+def _content_word(word: str) -> str | None:
+    if word.endswith("'s"):
+        word = word[:-2]
+    if word in STOP_WORDS:
+        return None
+    return WORD_SYNONYMS.get(word, word)
 
 
 @lru_cache(maxsize=4096)
@@ -169,41 +202,53 @@ def _features(text: str) -> _Features:
     text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
     # "US" is only a country when written in capitals; "us" is a pronoun.
     text = _US_RE.sub(" unitedstates ", text)
-    text = _PHRASE_RE.sub(_replace_phrase, text.lower())
-    surface: list[str] = []
-    for word in _WORD_RE.findall(text):
-        if word.endswith("'s"):
-            word = word[:-2]
-        if word in STOP_WORDS:
-            continue
-        surface.append(WORD_SYNONYMS.get(word, word))
-    words = frozenset(_light_stem(w) for w in surface)
-    joined = " " + " ".join(surface) + " "
-    ngrams = frozenset(joined[i : i + NGRAM_SIZE] for i in range(len(joined) - NGRAM_SIZE + 1))
-    if len(joined) < NGRAM_SIZE + 2:
-        ngrams = frozenset()
-    return _Features(words, ngrams, sum(_token_weight(w) for w in words))
+    text = _canonical_phrases(text.lower())
+    surface = [w for w in map(_content_word, _WORD_RE.findall(text)) if w]
+    words = frozenset(map(_light_stem, surface))
+    padded = " " + " ".join(surface) + " " if surface else ""
+    return _Features(words, padded, sum(_token_weight(w) for w in words))
 
 
-def _combine(word_common, weight_a, weight_b, ngram_common, ngrams_a, ngrams_b):
+def _ngram_incidence(surfaces: Sequence[str]) -> sparse.csr_matrix:
+    """Quotes by distinct character n-grams, hashed in one pass over all the quotes."""
+    ends = np.cumsum([len(s) for s in surfaces])
+    codes = np.frombuffer("".join(surfaces).encode("utf-32-le", "surrogatepass"), np.uint32)
+    count = max(0, len(codes) - NGRAM_SIZE + 1)
+    hashes = np.zeros(count, dtype=np.uint64)
+    # A polynomial hash that wraps around 2**64: collisions are possible but vanishingly rare.
+    for offset in range(NGRAM_SIZE):
+        hashes = hashes * np.uint64(1_000_003) + codes[offset : offset + count]
+    starts = np.arange(count)
+    rows = np.searchsorted(ends, starts, side="right")
+    inside = starts + NGRAM_SIZE <= ends[rows] if count else np.zeros(0, bool)
+    rows, hashes = rows[inside], hashes[inside]
+    distinct, cols = np.unique(hashes, return_inverse=True)
+    shape = (len(surfaces), max(1, len(distinct)))
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols.ravel())), shape=shape)
+    # A quote either has an n-gram or not: repeats inside one quote add nothing.
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def _ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    shape = np.broadcast_shapes(top.shape, bottom.shape)
+    return np.divide(top, bottom, out=np.zeros(shape), where=bottom > 0)
+
+
+def _combine(word_common, weight_a, weight_b, ngram_common, ngrams_a, ngrams_b) -> np.ndarray:
     """Score from overlap counts; works on floats and on numpy arrays alike."""
     word_common, weight_a, weight_b, ngram_common, ngrams_a, ngrams_b = (
         np.asarray(x, dtype=float)
         for x in (word_common, weight_a, weight_b, ngram_common, ngrams_a, ngrams_b)
     )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        word_dice = np.where(weight_a + weight_b > 0, 2 * word_common / (weight_a + weight_b), 0.0)
-        ngram_dice = np.where(
-            ngrams_a + ngrams_b > 0, 2 * ngram_common / (ngrams_a + ngrams_b), 0.0
-        )
-        lighter = np.minimum(weight_a, weight_b)
-        smaller = np.minimum(ngrams_a, ngrams_b)
-        word_inside = np.where(lighter > 0, word_common / lighter, 0.0)
-        ngram_inside = np.where(smaller > 0, ngram_common / smaller, 0.0)
-    whole = WORD_SHARE * word_dice + (1 - WORD_SHARE) * ngram_dice
-    inside = WORD_SHARE * word_inside + (1 - WORD_SHARE) * ngram_inside
-    fragment = inside * np.minimum(1.0, lighter / FRAGMENT_FULL_WEIGHT) * FRAGMENT_DISCOUNT
-    return np.clip(np.maximum(whole, fragment), 0.0, 1.0)
+    lighter = np.minimum(weight_a, weight_b)
+    whole = WORD_SHARE * _ratio(2 * word_common, weight_a + weight_b)
+    whole += (1 - WORD_SHARE) * _ratio(2 * ngram_common, ngrams_a + ngrams_b)
+    inside = WORD_SHARE * _ratio(word_common, lighter)
+    inside += (1 - WORD_SHARE) * _ratio(ngram_common, np.minimum(ngrams_a, ngrams_b))
+    inside *= np.minimum(1.0, lighter / FRAGMENT_FULL_WEIGHT) * FRAGMENT_DISCOUNT
+    return np.clip(np.maximum(whole, inside), 0.0, 1.0)
 
 
 def quote_similarity(a: str, b: str) -> float:
@@ -212,52 +257,88 @@ def quote_similarity(a: str, b: str) -> float:
     if not fa.words and not fb.words:
         return 1.0 if a.strip().casefold() == b.strip().casefold() else 0.0
     common = fa.words & fb.words
+    ngrams = _ngram_incidence([fa.surface, fb.surface])
+    sizes = ngrams.sum(axis=1).A1
     score = _combine(
         sum(_token_weight(w) for w in common),
         fa.word_weight,
         fb.word_weight,
-        len(fa.ngrams & fb.ngrams),
-        len(fa.ngrams),
-        len(fb.ngrams),
+        (ngrams[0] @ ngrams[1].T).sum(),
+        sizes[0],
+        sizes[1],
     )
     return float(score)
 
 
-def _incidence(sets: list[frozenset[str]], weighted: bool) -> sparse.csr_matrix:
+def _word_incidence(features: list[_Features]) -> sparse.csr_matrix:
     vocabulary: dict[str, int] = {}
-    rows: list[int] = []
-    cols: list[int] = []
-    for row, items in enumerate(sets):
-        for item in items:
-            rows.append(row)
-            cols.append(vocabulary.setdefault(item, len(vocabulary)))
-    data = np.ones(len(rows))
-    matrix = sparse.csr_matrix((data, (rows, cols)), shape=(len(sets), max(1, len(vocabulary))))
-    if weighted and vocabulary:
-        weights = np.ones(len(vocabulary))
-        for item, index in vocabulary.items():
-            weights[index] = _token_weight(item)
-        matrix = matrix.multiply(np.sqrt(weights)).tocsr()
-    return matrix
+    cols = [vocabulary.setdefault(w, len(vocabulary)) for f in features for w in f.words]
+    rows = np.repeat(np.arange(len(features)), [len(f.words) for f in features])
+    # Square roots, so that a product of two rows sums the weights of the words they share.
+    weights = np.sqrt([_token_weight(word) for word in vocabulary])
+    data = weights[cols] if cols else np.zeros(0)
+    shape = (len(features), max(1, len(vocabulary)))
+    return sparse.csr_matrix((data, (rows, cols)), shape=shape)
 
 
-def _similarity_matrix(quotes: Sequence[QuoteRef]) -> np.ndarray:
-    features = [_features(q.text) for q in quotes]
-    words = _incidence([f.words for f in features], weighted=True)
-    ngrams = _incidence([f.ngrams for f in features], weighted=False)
-    word_common = (words @ words.T).toarray()
-    ngram_common = (ngrams @ ngrams.T).toarray()
-    weight = np.array([f.word_weight for f in features])
-    count = np.array([len(f.ngrams) for f in features], dtype=float)
-    scores = _combine(
-        word_common, weight[:, None], weight[None, :], ngram_common, count[:, None], count[None, :]
-    )
-    empty = np.array([not f.words for f in features])
-    if empty.any():
-        for i in np.flatnonzero(empty):
-            for j in range(len(quotes)):
-                scores[i, j] = scores[j, i] = quote_similarity(quotes[i].text, quotes[j].text)
-    return scores
+class _Overlaps:
+    """What every two quotes share, from which any pair's similarity follows."""
+
+    def __init__(self, quotes: Sequence[QuoteRef]):
+        self.texts = [q.text for q in quotes]
+        features = [_features(text) for text in self.texts]
+        words = _word_incidence(features)
+        ngrams = _ngram_incidence([f.surface for f in features])
+        self.word_common = (words @ words.T).toarray()
+        self.ngram_common = (ngrams @ ngrams.T).toarray()
+        self.weight = np.array([f.word_weight for f in features])
+        self.count = ngrams.sum(axis=1).A1
+        # Quotes of stop words only ("what is it") match nothing but the same words.
+        self.empty = np.array([not f.words for f in features], dtype=bool)
+
+    def scores(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        scores = _combine(
+            self.word_common[first, second],
+            self.weight[first],
+            self.weight[second],
+            self.ngram_common[first, second],
+            self.count[first],
+            self.count[second],
+        )
+        for n in np.flatnonzero(self.empty[first] & self.empty[second]):
+            scores[n] = quote_similarity(self.texts[first[n]], self.texts[second[n]])
+        return scores
+
+    def candidates(self, columns: np.ndarray, threshold: float) -> tuple[np.ndarray, ...]:
+        """Pairs across columns that reach the threshold, with their scores."""
+        # Quotes come sorted by column, so each column pair is one block of the matrices.
+        bounds = {
+            c: (int(np.searchsorted(columns, c)), int(np.searchsorted(columns, c, "right")))
+            for c in np.unique(columns).tolist()
+        }
+        found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for left, right in itertools.combinations(sorted(bounds), 2):
+            (a0, a1), (b0, b1) = bounds[left], bounds[right]
+            block = _combine(
+                self.word_common[a0:a1, b0:b1],
+                self.weight[a0:a1, None],
+                self.weight[None, b0:b1],
+                self.ngram_common[a0:a1, b0:b1],
+                self.count[a0:a1, None],
+                self.count[None, b0:b1],
+            )
+            first, second = np.nonzero(block >= threshold)
+            found.append((first + a0, second + b0, block[first, second]))
+        empty = np.flatnonzero(self.empty)
+        pairs = [(i, j) for i in empty for j in empty if i < j and columns[i] != columns[j]]
+        if pairs:
+            first, second = (np.array(side) for side in zip(*pairs, strict=True))
+            scores = self.scores(first, second)
+            keep = scores >= threshold
+            found.append((first[keep], second[keep], scores[keep]))
+        if not found:
+            return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
+        return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))
 
 
 class _Rows:
@@ -327,24 +408,37 @@ def align_quotes(
         if rows.can_merge(a, b, check_speakers=False):
             rows.merge(a, b, manual=True)
 
-    scores = _similarity_matrix(ordered) if ordered else np.zeros((0, 0))
+    if not ordered:
+        return []
+    overlaps = _Overlaps(ordered)
     columns = np.array([q.column for q in ordered])
-    candidate = (scores >= threshold) & (columns[:, None] != columns[None, :])
-    first, second = np.nonzero(np.triu(candidate, k=1))
-    order = np.lexsort((second, first, -scores[first, second]))
+    first, second, scores = overlaps.candidates(columns, threshold)
+    order = np.lexsort((second, first, -scores))
     for a, b in zip(first[order].tolist(), second[order].tolist(), strict=True):
         if rows.can_merge(a, b, check_speakers=True):
             rows.merge(a, b, manual=False)
 
-    return _finish(ordered, rows, scores)
+    return _finish(ordered, rows, overlaps)
 
 
-def _finish(ordered: Sequence[QuoteRef], rows: _Rows, scores: np.ndarray) -> list[AlignedRow]:
+def _finish(ordered: Sequence[QuoteRef], rows: _Rows, overlaps: _Overlaps) -> list[AlignedRow]:
+    # Every row's member pairs scored in one go: a call per row would cost more than the rest.
+    owners, firsts, seconds = [], [], []
+    for group, members in rows.members.items():
+        for n, i in enumerate(members):
+            for j in members[n + 1 :]:
+                owners.append(group)
+                firsts.append(i)
+                seconds.append(j)
+    pair_scores = overlaps.scores(np.array(firsts, int), np.array(seconds, int))
+    totals: dict[int, list[float]] = {}
+    for group, score in zip(owners, pair_scores.tolist(), strict=True):
+        totals.setdefault(group, []).append(score)
+    mean_scores = {group: sum(s) / len(s) for group, s in totals.items()}
     result = []
     for group, members in rows.members.items():
         members.sort(key=lambda i: ordered[i].column)
-        pair_scores = [scores[i, j] for n, i in enumerate(members) for j in members[n + 1 :]]
-        score = float(np.mean(pair_scores)) if pair_scores else 1.0
+        score = mean_scores.get(group, 1.0)
         start = min(ordered[i].position for i in members)
         row = AlignedRow(
             members={ordered[i].column: ordered[i] for i in members},
