@@ -3,6 +3,7 @@
 import datetime
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -106,6 +107,7 @@ _ABBREVIATION = re.compile(
     r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Gen|Gov|Sen|Rep|Lt|Col|Capt|Sgt|Jr|Sr|Inc|Ltd|Co|Corp"
     r"|No|vs|etc|Jan|Feb|Mar|Apr|Aug|Sep|Sept|Oct|Nov|Dec|U\.S|U\.K|U\.N|E\.U))\.$"
 )
+_ABBREVIATION_REACH = 8
 _LABELLED_DATE = re.compile(r"(?i)(?:date|dated|published|updated|last|posted|first)\b")
 _DATE_SEPARATOR = re.compile(r"\s*[•·|–—:-]")
 _FRAME_CHARACTERS = " •·|–—-:,;"
@@ -149,11 +151,15 @@ def is_outlet_like(line: str) -> bool:
 
 def sentence_ends(text: str) -> list[int]:
     """Offsets just after each sentence end inside `text` (not counting its very end)."""
-    ends = []
+    return list(_sentence_ends(text))
+
+
+def _sentence_ends(text: str) -> Iterator[int]:
     for match in _SENTENCE_END.finditer(text):
-        if not _ABBREVIATION.search(text, 0, match.start() + 1):
-            ends.append(match.end())
-    return ends
+        # Abbreviations are short: a few characters before the full stop decide.
+        start = match.start()
+        if not _ABBREVIATION.search(text, max(0, start - _ABBREVIATION_REACH), start + 1):
+            yield match.end()
 
 
 def reads_as_sentence(line: str) -> bool:
@@ -209,8 +215,8 @@ def is_title_repeat(line: str, title: str) -> bool:
 def derive_title(body: str) -> str:
     """Make a title from the first sentence of the body, cut at a word near 100 characters."""
     first_line = body.split("\n", 1)[0].strip()
-    ends = sentence_ends(first_line)
-    sentence = first_line[: ends[0]] if ends else first_line
+    end = next(_sentence_ends(first_line), len(first_line))
+    sentence = first_line[:end]
     if len(sentence) <= DERIVED_TITLE_LENGTH:
         return sentence.rstrip(" .") or sentence
     cut = sentence.rfind(" ", 0, DERIVED_TITLE_LENGTH + 1)

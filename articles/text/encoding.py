@@ -26,6 +26,7 @@ class Decoded:
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\x0b\x0c\x1a") + b"\x7f"
 _NOT_CONTROL_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 _VISIBLE = re.compile(r"\S")
+_VISIBLE_BYTE = re.compile(rb"\S")
 # Random bytes behind a UTF-16 mark decode to C1 controls, private-use characters and
 # replacement characters; real text almost never holds them.
 _GARBAGE_CHARS = re.compile("[\x80-\x9f\ue000-\uf8ff\ufffd]")
@@ -52,7 +53,7 @@ def decode_bytes(raw: bytes) -> Decoded:
     Raises UnreadableText for empty, whitespace-only and binary files. Mojibake is left
     as it is: the raw bytes are kept elsewhere and an analyst can judge it.
     """
-    if not raw.strip():
+    if not _VISIBLE_BYTE.search(raw):
         raise UnreadableText("empty file")
     for bom, encoding, name in _BOMS:
         if raw.startswith(bom):

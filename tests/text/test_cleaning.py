@@ -579,3 +579,10 @@ def test_nothing_is_invented(text):
         assert article.title in lines
     for line in article.body.replace("\n\n", "\n").split("\n"):
         assert line and any(line in original for original in lines)
+
+
+def test_one_huge_line_gets_a_title_from_its_first_sentence():
+    # Regression: abbreviation checks once rescanned the whole line for every full stop.
+    article = parse_article("Peskov said that. " * 20000)
+    assert article.title == "Peskov said that"
+    assert article.title_derived
