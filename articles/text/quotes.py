@@ -578,22 +578,31 @@ def _kind(body: str, raw: _Raw, text: str) -> str:
 
 _CUE_WORDS = frozenset(_CUE_VERBS)
 _ROLE_WORDS_ANY_CASE = frozenset(w for n in _ROLE_NOUNS for w in (n, n.capitalize(), n.title()))
-_TOKEN_PUNCTUATION = ',.;:!?"“”‘’()[]{}—–-…'
+# A word as `split()` leaves it: bare or with the punctuation that commonly follows it.
+_TRAILERS = ("", ",", ".", ":", ";", "’s", "'s", ")", "”", '"', "—", "?", "!")
 
 
-def _scan(masked: str, pattern: re.Pattern, words: frozenset) -> list[re.Match]:
+class _Forms(dict):
+    """Punctuated form -> bare word, with the forms as a set for fast intersection."""
+
+    def __init__(self, words: frozenset) -> None:
+        super().__init__((w + t, w) for w in words for t in _TRAILERS)
+        self.keys_set = frozenset(self)
+
+
+def _with_trailers(words: frozenset) -> _Forms:
+    return _Forms(words)
+
+
+_CUE_FORMS = _with_trailers(_CUE_WORDS)
+_ROLE_FORMS = _with_trailers(_ROLE_WORDS_ANY_CASE)
+
+
+def _scan(masked: str, tokens: set[str], pattern: re.Pattern, words: _Forms) -> list[re.Match]:
     """Matches of `pattern` in reading order. A long alternation scanned across the whole text
-    is slow in `re`; splitting on spaces finds the few words present, and the pattern is then
-    tried only where they occur."""
-    present = set()
-    for token in set(masked.split()):
-        word = token.strip(_TOKEN_PUNCTUATION)
-        if word in words:
-            present.add(word)
-        elif "’" in word or "'" in word or "-" in word:
-            head = re.split(r"[’'-]", word)[0]
-            if head in words:
-                present.add(head)
+    is slow in `re`; intersecting the text's tokens with the words (and their punctuated forms)
+    finds the few words present, and the pattern is then tried only where they occur."""
+    present = {words[t] for t in tokens & words.keys_set}
     positions = []
     for word in present:
         i = masked.find(word)
@@ -608,10 +617,10 @@ def _scan(masked: str, pattern: re.Pattern, words: frozenset) -> list[re.Match]:
     return matches
 
 
-def _events(masked: str) -> list["_Event"]:
+def _events(masked: str, tokens: set[str]) -> list["_Event"]:
     """Every "speaker cue" in the writer's text, quoted or not, in reading order."""
     events = []
-    for m in _scan(masked, _CUE_AT, _CUE_WORDS):
+    for m in _scan(masked, tokens, _CUE_AT, _CUE_FORMS):
         cue_start = _aux_start(masked, m.start())
         found = _speaker_before(masked, cue_start, 0)
         if found is not None:
@@ -637,11 +646,11 @@ def _aux_start(masked: str, verb_start: int) -> int:
     return start
 
 
-def _introductions(masked: str) -> list[tuple[int, _Phrase]]:
+def _introductions(masked: str, tokens: set[str]) -> list[tuple[int, _Phrase]]:
     """Role-and-name mentions without a cue ("his spokesman Dimitri Peskov",
     "Dmitry Peskov, spokesman for …"): they tell who holds which role."""
     found = []
-    for m in _scan(masked, _ROLE_AT, _ROLE_WORDS_ANY_CASE):
+    for m in _scan(masked, tokens, _ROLE_AT, _ROLE_FORMS):
         after = _TOKEN.findall(masked, m.end(), min(len(masked), m.end() + 60))[:3]
         name = []
         for token in after:
@@ -701,14 +710,15 @@ def extract_quotes(body: str) -> Extraction:
         return Extraction((), ())
     masked = _masked(body, raws)
     paragraphs = _paragraphs(body)
-    events = _events(masked)
+    tokens = set(masked.split())
+    events = _events(masked, tokens)
     for raw in raws:
         _attribute(raw, masked, paragraphs[raw.paragraph][1], events)
 
     # Every phrase that names or refers to a speaker, in reading order, so that pronouns and
     # role nouns resolve to whoever came last before them.
     mentions: list[tuple[int, int, _Phrase, _Raw | None]] = []
-    for pos, phrase in _introductions(masked):
+    for pos, phrase in _introductions(masked, tokens):
         mentions.append((pos, 0, phrase, None))
     seen_positions = set()
     for raw in raws:
