@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ArticlesConfig(AppConfig):
     name = "articles"
     verbose_name = "Newsdesk corpus"
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from .search import ensure_index_after_migrate
+
+        # SQLite drops the search triggers whenever a migration remakes the articles table.
+        post_migrate.connect(ensure_index_after_migrate, sender=self)

@@ -1,39 +1,250 @@
-"""The reading room: the article list and the article reader."""
+"""The reading room: the article list with search and filters, and the article reader."""
 
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
-from django.http import HttpResponse
+import datetime as dt
+import os
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from math import ceil
+
+from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
-from ..models import Article
+from .. import search
+from ..models import Article, CoverageLink, Outlet, Quote, Speaker, StanceAnnotation
 from ..text.marks import paragraphs_with_marks
 
 PAGE_SIZE = 50
+MAX_PAGE = 100_000  # far past any corpus; stops absurd offsets before they reach the database
 SPEAKER_COLOURS = 12  # css classes spk-0 … spk-11
+# Request-supplied sort names map to fixed orderings: nothing else reaches order_by.
+SORTS = {"date": "newest first", "relevance": "best match"}
+
+
+@dataclass
+class ListFilters:
+    """The list's state as read from the URL: every field validated, bad values dropped."""
+
+    q: str = ""
+    outlet: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    speaker: str = ""
+    language: str = ""
+    unlabelled: bool = False
+    story: int | None = None
+    sort: str = "date"
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, params) -> "ListFilters":
+        f = cls()
+        f.q = _text(params.get("q"), search.MAX_QUERY_CHARS)
+        f.outlet = _positive_int(params.get("outlet"))
+        f.date_from = _date(params.get("from"))
+        f.date_to = _date(params.get("to"))
+        f.speaker = _text(params.get("speaker"), 300)
+        f.language = _text(params.get("language"), 16)
+        f.unlabelled = params.get("unlabelled") in {"1", "on", "true"}
+        f.story = _positive_int(params.get("story"))
+        f.sort = params.get("sort") if params.get("sort") in SORTS else "date"
+        f.page = min(_positive_int(params.get("page")) or 1, MAX_PAGE)
+        return f
+
+
+def _text(value, limit):
+    # NUL never reaches a query: PostgreSQL refuses it in text.
+    return (value or "").replace("\x00", "").strip()[:limit]
+
+
+def _positive_int(value):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**62 else None
+
+
+def _date(value):
+    try:
+        return dt.date.fromisoformat((value or "").strip()[:10])
+    except ValueError:
+        return None
+
+
+def _day_start(day):
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+def filtered_articles(f: ListFilters, parsed: search.ParsedQuery):
+    """Visible articles matching the filters, ordered; only ids are read from this queryset."""
+    articles = Article.objects.visible()
+    match = search.matching(parsed)
+    if match is not None:
+        articles = articles.filter(match)
+    if f.outlet:
+        articles = articles.filter(outlet_id=f.outlet)
+    if f.date_from:
+        articles = articles.filter(published__gte=_day_start(f.date_from))
+    if f.date_to:
+        articles = articles.filter(published__lt=_day_start(f.date_to + dt.timedelta(days=1)))
+    if f.language:
+        articles = articles.filter(language__iexact=f.language)
+    if f.story:
+        articles = articles.filter(story_id=f.story)
+    if f.speaker:
+        speakers = Speaker.objects.filter(
+            Q(name__iexact=f.speaker) | Q(aliases__name__iexact=f.speaker)
+        ).values("pk")
+        articles = articles.filter(
+            pk__in=Quote.objects.visible().filter(speaker__in=speakers).values("article_id")
+        )
+    if f.unlabelled:
+        unlabelled = Quote.objects.visible().filter(article=OuterRef("pk"), stances__isnull=True)
+        articles = articles.filter(Exists(unlabelled))
+    rank = search.relevance(parsed) if f.sort == "relevance" else None
+    if rank is not None:
+        return articles.annotate(rank=rank).order_by("-rank", "-published", "-id")
+    return articles.order_by("-published", "-id")
+
+
+def _count(queryset):
+    """A correlated COUNT(*) subquery (no GROUP BY), 0 when nothing matches."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values(n=Func("pk", function="COUNT")),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def page_rows(ids):
+    """The page's articles with their counts, in the order of `ids`: one query, no bodies."""
+    visible_quotes = Quote.objects.visible().filter(article=OuterRef("pk"))
+    links = CoverageLink.objects.exclude(status=CoverageLink.REJECTED)
+    rows = (
+        Article.objects.filter(pk__in=ids)
+        .select_related("outlet")
+        .only(
+            "title",
+            "title_derived",
+            "published",
+            "published_has_time",
+            "language",
+            "story",
+            "outlet__name",
+        )
+        .annotate(
+            quote_count=_count(visible_quotes),
+            labelled_count=_count(
+                visible_quotes.filter(Exists(StanceAnnotation.objects.filter(quote=OuterRef("pk"))))
+            ),
+            coverage_count=_count(
+                links.filter(Q(article_a=OuterRef("pk")) | Q(article_b=OuterRef("pk")))
+            ),
+        )
+    )
+    by_id = {row.pk: row for row in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+@dataclass
+class Page:
+    number: int
+    num_pages: int
+    count: int
+    rows: list
+
+    @property
+    def has_previous(self):
+        return self.number > 1
+
+    @property
+    def has_next(self):
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self):
+        return self.number - 1
+
+    @property
+    def next_page_number(self):
+        return self.number + 1
+
+    @property
+    def start_index(self):
+        return (self.number - 1) * PAGE_SIZE + 1 if self.count else 0
+
+    @property
+    def end_index(self):
+        return (self.number - 1) * PAGE_SIZE + len(self.rows)
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def article_list(request):
-    articles = (
-        Article.objects.visible()
-        .select_related("outlet")
-        .annotate(
-            quote_count=Count("quotes", filter=Q(quotes__deleted_at__isnull=True), distinct=True)
-        )
-        .order_by("-published", "-id")
-    )
-    page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
-    template = "articles/list.html#results" if request.htmx else "articles/list.html"
-    return render(request, template, {"page": page})
+    f = ListFilters.from_query(request.GET)
+    parsed = search.parse_query(f.q)
+    articles = filtered_articles(f, parsed)
+    # Only the filtered ids are counted and paged: no join, no body is read for either.
+    count = articles.order_by().count()
+    num_pages = max(1, ceil(count / PAGE_SIZE))
+    number = min(f.page, num_pages)
+    offset = (number - 1) * PAGE_SIZE
+    ids = list(articles.values_list("pk", flat=True)[offset : offset + PAGE_SIZE])
+    rows = page_rows(ids)
+    snippets = search.snippets(parsed, ids)
+    for row in rows:
+        row.snippet = snippets.get(row.pk)
+    page = Page(number=number, num_pages=num_pages, count=count, rows=rows)
+    context = {
+        "page": page,
+        "filters": f,
+        "searching": bool(parsed.include),
+        "sorts": SORTS,
+    }
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "articles/list.html#results", context)
+    context["outlets"] = Outlet.objects.only("name")[:500]
+    return render(request, "articles/list.html", context)
 
 
 @require_GET
 def article_reader(request, pk):
-    article = get_object_or_404(Article.objects.visible().select_related("outlet"), pk=pk)
+    article = get_object_or_404(
+        Article.objects.visible().select_related("outlet", "story").defer("raw_text"), pk=pk
+    )
     quotes = list(article.quotes.visible().select_related("speaker").order_by("start", "id"))
+    # Current labels: how many analysts gave each label to each quote (one query).
+    labels = defaultdict(list)
+    for row in (
+        StanceAnnotation.objects.filter(quote__article=article, quote__deleted_at__isnull=True)
+        .values("quote_id", "label_set__name", "label__name", "label__colour")
+        .annotate(n=Count("pk"))
+        .order_by("quote_id", "label_set__order", "label__order", "label__name")
+    ):
+        labels[row["quote_id"]].append(row)
+    speakers = Counter()
+    names = {}
     for quote in quotes:
         quote.colour = (quote.speaker_id or 0) % SPEAKER_COLOURS
+        quote.labels = labels.get(quote.pk, [])
+        speakers[quote.speaker_id] += 1
+        names[quote.speaker_id] = quote.speaker
+    speaker_list = [
+        {
+            "speaker": names[sid],
+            "count": n,
+            "colour": (sid or 0) % SPEAKER_COLOURS,
+        }
+        for sid, n in sorted(
+            speakers.items(), key=lambda item: (-item[1], names[item[0]] is None, item[0] or 0)
+        )
+    ]
     paragraphs = [
         [
             {"text": run.text, "quote": quotes[run.mark] if run.mark is not None else None}
@@ -41,10 +252,35 @@ def article_reader(request, pk):
         ]
         for runs in paragraphs_with_marks(article.body, [(q.start, q.end) for q in quotes])
     ]
+    coverage = []
+    for link in (
+        CoverageLink.objects.filter(Q(article_a=article) | Q(article_b=article))
+        .exclude(status=CoverageLink.REJECTED)
+        .select_related("article_a__outlet", "article_b__outlet")
+        .defer(
+            "article_a__body",
+            "article_a__raw_text",
+            "article_a__import_notes",
+            "article_b__body",
+            "article_b__raw_text",
+            "article_b__import_notes",
+            "evidence",
+        )
+        .order_by("status", "-score", "id")[:100]
+    ):
+        other = link.article_b if link.article_a_id == article.pk else link.article_a
+        if other.deleted_at is None:
+            coverage.append({"link": link, "article": other})
     return render(
         request,
         "articles/reader.html",
-        {"article": article, "quotes": quotes, "paragraphs": paragraphs},
+        {
+            "article": article,
+            "quotes": quotes,
+            "paragraphs": paragraphs,
+            "speakers": speaker_list,
+            "coverage": coverage,
+        },
     )
 
 
@@ -56,3 +292,10 @@ def article_raw(request, pk):
     response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def hello(request):
+    """A bare view for the page benchmark's baseline; exists only when NEWSDESK_BENCH=1."""
+    if os.environ.get("NEWSDESK_BENCH") != "1":
+        raise Http404
+    return HttpResponse("hello")

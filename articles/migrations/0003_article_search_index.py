@@ -1,0 +1,35 @@
+"""The full-text search index (SQLite FTS5 with triggers, or a PostgreSQL GIN expression
+index), and a partial index that lists visible articles newest first without reading rows.
+
+Neither is visible to the model state: both are maintained by articles.search, which also
+re-creates the SQLite triggers after any later migration that remakes articles_article.
+"""
+
+from django.db import migrations
+
+VISIBLE_NEWEST = (
+    "CREATE INDEX IF NOT EXISTS article_visible_newest ON articles_article"
+    " (published DESC, id DESC) WHERE deleted_at IS NULL"
+)
+
+
+def create(apps, schema_editor):
+    from articles.search import ensure_index
+
+    ensure_index(schema_editor.connection)
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(VISIBLE_NEWEST)
+
+
+def drop(apps, schema_editor):
+    from articles.search import drop_index
+
+    drop_index(schema_editor.connection)
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("DROP INDEX IF EXISTS article_visible_newest")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("articles", "0002_defaults")]
+
+    operations = [migrations.RunPython(create, drop)]
