@@ -1,0 +1,473 @@
+"""Put two to four articles side by side: gather their quotes and the analysts' work in a fixed
+number of queries, align the quotes, and compute the framing facts with the pure text functions.
+
+Also the analysts' corrections of the alignment (link, keep apart, undo), written with history.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404
+from django.utils import timezone
+
+from .models import (
+    Article,
+    ChangeRecord,
+    Claim,
+    ClaimQuote,
+    Quote,
+    QuoteAlignment,
+    StanceAnnotation,
+)
+from .text import charts, framing
+from .text.align import QuoteRef, align_quotes
+from .text.drift import drift_summary, word_diff
+from .text.marks import paragraphs_with_marks
+from .text.speakers import name_key
+
+MIN_ARTICLES, MAX_ARTICLES = 2, 4
+
+
+class CompareError(ValueError):
+    """The request does not name two to four articles; the message says what is wrong."""
+
+
+def parse_article_ids(values: list[str]) -> list[int]:
+    """Article ids from `?articles=1,2` and/or repeated `?articles=1&articles=2`, in order, once each."""
+    tokens = [t.strip() for value in values for t in value.split(",") if t.strip()]
+    if len(tokens) > 20:
+        raise CompareError(f"Choose {MIN_ARTICLES} to {MAX_ARTICLES} articles to compare.")
+    ids: list[int] = []
+    for token in tokens:
+        if not token.isascii() or not token.isdigit() or len(token) > 18:
+            raise CompareError("Article ids are whole numbers separated by commas, like 12,15.")
+        if int(token) not in ids:
+            ids.append(int(token))
+    if not MIN_ARTICLES <= len(ids) <= MAX_ARTICLES:
+        raise CompareError(
+            f"Choose {MIN_ARTICLES} to {MAX_ARTICLES} different articles to compare "
+            f"({len(ids)} given)."
+        )
+    return ids
+
+
+@dataclass
+class Column:
+    index: int
+    article: Article
+    label: str
+    words: int
+    quotes: list[Quote] = field(default_factory=list)
+    shares: list[framing.SpeakerShare] = field(default_factory=list)
+    verbs: dict = field(default_factory=dict)
+    stances: list[tuple[str, str, int]] = field(default_factory=list)  # (label, colour, count)
+    frames: list[tuple[str, int]] = field(default_factory=list)
+    claims: list[str] = field(default_factory=list)
+    lead: framing.Lead | None = None
+    paragraphs: list = field(default_factory=list)  # [(text, quote or None), …] per paragraph
+
+
+@dataclass
+class Cell:
+    quote: Quote
+    reference: bool
+    ops: list = field(default_factory=list)  # DriftOp steps from the row's first quote
+    drift: float = 0.0
+
+
+@dataclass
+class Row:
+    index: int
+    score: float
+    manual: bool
+    cells: list[Cell | None]
+    only_label: str | None = None
+
+    @property
+    def only_in(self) -> int | None:
+        present = [i for i, cell in enumerate(self.cells) if cell is not None]
+        return present[0] if len(present) == 1 else None
+
+
+@dataclass
+class Comparison:
+    ids: list[int]
+    columns: list[Column]
+    rows: list[Row]
+    corrections: list[QuoteAlignment]
+    speaker_chart: charts.BarChart
+    stance_chart: charts.BarChart
+    timeline: charts.Timeline
+    timeline_articles: list[Article]
+
+    @property
+    def query(self) -> str:
+        return ",".join(str(i) for i in self.ids)
+
+    @property
+    def aligned_rows(self) -> list[Row]:
+        return [row for row in self.rows if row.only_in is None]
+
+    @property
+    def single_rows(self) -> list[Row]:
+        return [row for row in self.rows if row.only_in is not None]
+
+
+def column_label(article: Article) -> str:
+    return article.outlet.name if article.outlet_id else f"Article {article.pk}"
+
+
+def get_articles(ids: list[int]) -> list[Article]:
+    """The visible articles in the order asked; an id that is not (or no longer) there is a 404."""
+    found = {a.pk: a for a in Article.objects.visible().select_related("outlet").filter(pk__in=ids)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise Http404(f"No article {missing[0]}.")
+    return [found[i] for i in ids]
+
+
+def _speaker(quote: Quote) -> str | None:
+    return quote.speaker.name if quote.speaker_id else None
+
+
+def build_comparison(ids: list[int]) -> Comparison:
+    articles = get_articles(ids)
+    columns = [
+        Column(n, a, column_label(a), framing.count_words(a.body)) for n, a in enumerate(articles)
+    ]
+    by_article = {c.article.pk: c for c in columns}
+    quotes = list(
+        Quote.objects.visible()
+        .filter(article_id__in=ids)
+        .select_related("speaker")
+        .order_by("article_id", "start", "id")
+    )
+    for quote in quotes:
+        by_article[quote.article_id].quotes.append(quote)
+    quote_by_id = {q.pk: q for q in quotes}
+
+    corrections = [
+        c
+        for c in QuoteAlignment.objects.filter(
+            quote_a__article_id__in=ids, quote_b__article_id__in=ids
+        ).order_by("decided_at", "pk")
+        if c.quote_a_id in quote_by_id and c.quote_b_id in quote_by_id
+    ]
+    for c in corrections:
+        c.first, c.second = quote_by_id[c.quote_a_id], quote_by_id[c.quote_b_id]
+        c.first_label = by_article[c.first.article_id].label
+        c.second_label = by_article[c.second.article_id].label
+
+    refs = [
+        QuoteRef(
+            key=q.pk,
+            column=by_article[q.article_id].index,
+            text=q.text,
+            speaker=name_key(q.speaker.name) if q.speaker_id else None,
+            position=q.start / max(1, len(by_article[q.article_id].article.body)),
+        )
+        for q in quotes
+    ]
+    aligned = align_quotes(
+        refs,
+        links=[(c.quote_a_id, c.quote_b_id) for c in corrections if c.linked],
+        unlinks=[(c.quote_a_id, c.quote_b_id) for c in corrections if not c.linked],
+    )
+    rows = []
+    for n, aligned_row in enumerate(aligned):
+        cells: list[Cell | None] = [None] * len(columns)
+        reference = None
+        for column in sorted(aligned_row.members):
+            quote = quote_by_id[aligned_row.members[column].key]
+            if reference is None:
+                reference = quote
+                cells[column] = Cell(quote, reference=True)
+            else:
+                ops = word_diff(reference.text, quote.text)
+                cells[column] = Cell(quote, False, ops, drift_summary(ops)["drift"])
+        row = Row(n, aligned_row.score, aligned_row.manual, cells)
+        if row.only_in is not None:
+            row.only_label = columns[row.only_in].label
+        rows.append(row)
+        for cell in cells:
+            if cell is not None:
+                # Only quotes that other columns carry too can lead the texts' scrolling.
+                cell.quote.row = n if row.only_in is None else None
+    for column in columns:
+        column.paragraphs = [
+            [(run.text, column.quotes[run.mark] if run.mark is not None else None) for run in runs]
+            for runs in paragraphs_with_marks(
+                column.article.body, [(q.start, q.end) for q in column.quotes]
+            )
+        ]
+
+    _add_framing(columns, ids)
+    timeline_articles = _story_articles(articles)
+    compared = set(ids)
+    return Comparison(
+        ids=ids,
+        columns=columns,
+        rows=rows,
+        corrections=corrections,
+        speaker_chart=charts.stacked_bars(
+            [(c.label, [(s.speaker, s.words) for s in c.shares]) for c in columns]
+        ),
+        stance_chart=charts.stacked_bars(
+            [(c.label, [(label, n) for label, _, n in c.stances]) for c in columns],
+            colours={label: colour for c in columns for label, colour, _ in c.stances},
+        ),
+        timeline=charts.timeline(
+            [
+                (f"{column_label(a)}: {a.title}", a.published, a.pk in compared)
+                for a in timeline_articles
+            ]
+        ),
+        timeline_articles=timeline_articles,
+    )
+
+
+def _add_framing(columns: list[Column], ids: list[int]) -> None:
+    by_article = {c.article.pk: c for c in columns}
+    for column in columns:
+        column.shares = framing.speaker_shares((_speaker(q), q.text) for q in column.quotes)
+        column.verbs = framing.attribution_verbs((_speaker(q), q.cue) for q in column.quotes)
+        column.lead = framing.lead(
+            column.article.body, [(q.start, q.text, _speaker(q)) for q in column.quotes]
+        )
+
+    stance_rows = (
+        StanceAnnotation.objects.filter(quote__article_id__in=ids, quote__deleted_at__isnull=True)
+        .values("quote__article_id", "label_set__name", "label__name", "label__colour")
+        .annotate(n=Count("id"))
+        .order_by("quote__article_id", "label_set__name", "label__name")
+    )
+    stance_rows = list(stance_rows)
+    several_sets = len({r["label_set__name"] for r in stance_rows}) > 1
+    for r in stance_rows:
+        label = r["label__name"]
+        if several_sets:
+            label = f"{r['label_set__name']}: {label}"
+        by_article[r["quote__article_id"]].stances.append((label, r["label__colour"], r["n"]))
+    for column in columns:
+        column.stances.sort(key=lambda s: (-s[2], s[0].casefold()))
+
+    claim_articles: dict[int, set[int]] = defaultdict(set)
+    claims = {}
+    for link in ClaimQuote.objects.filter(
+        quote__article_id__in=ids, quote__deleted_at__isnull=True
+    ).select_related("claim", "quote"):
+        claim_articles[link.claim_id].add(link.quote.article_id)
+        claims[link.claim_id] = link.claim
+    tags: dict[int, list[str]] = defaultdict(list)
+    for row in Claim.tags.through.objects.filter(claim_id__in=claims).values_list(
+        "claim_id", "frametag__name"
+    ):
+        tags[row[0]].append(row[1])
+    for claim_id, article_ids in claim_articles.items():
+        for article_id in article_ids:
+            by_article[article_id].claims.append(claims[claim_id].text)
+    for column in columns:
+        column.claims.sort(key=str.casefold)
+        counter: Counter[str] = Counter()
+        for claim_id, article_ids in claim_articles.items():
+            if column.article.pk in article_ids:
+                counter.update(tags[claim_id])
+        column.frames = framing.label_counts(counter.elements())
+
+
+def _story_articles(articles: list[Article]) -> list[Article]:
+    """The coverage to draw: every article of the compared articles' stories, else just these."""
+    stories = {a.story_id for a in articles if a.story_id}
+    if not stories:
+        return articles
+    return list(
+        Article.objects.visible()
+        .filter(story_id__in=stories)
+        .select_related("outlet")
+        .order_by("published", "pk")
+    )
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+CSV_HEADER = [
+    "row",
+    "aligned",
+    "score",
+    "corrected_by_hand",
+    "article_id",
+    "outlet",
+    "quote_id",
+    "speaker",
+    "cue",
+    "text",
+    "drift_from_first",
+]
+
+
+def _cell_text(value) -> str:
+    """A CSV cell that a spreadsheet never runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def export_rows(comparison: Comparison):
+    for row in comparison.rows:
+        for column, cell in zip(comparison.columns, row.cells, strict=True):
+            if cell is None:
+                continue
+            yield {
+                "row": row.index + 1,
+                "aligned": row.only_in is None,
+                "score": round(row.score, 3),
+                "corrected_by_hand": row.manual,
+                "article_id": column.article.pk,
+                "outlet": column.label,
+                "quote_id": cell.quote.pk,
+                "speaker": _speaker(cell.quote),
+                "cue": cell.quote.cue,
+                "text": cell.quote.text,
+                "drift_from_first": None if cell.reference else round(cell.drift, 3),
+            }
+
+
+def to_csv(comparison: Comparison) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for record in export_rows(comparison):
+        writer.writerow([_cell_text(record[key]) for key in CSV_HEADER])
+    return out.getvalue()
+
+
+def to_json(comparison: Comparison) -> str:
+    data = {
+        "articles": [
+            {
+                "id": c.article.pk,
+                "title": c.article.title,
+                "outlet": c.label,
+                "published": c.article.published.isoformat() if c.article.published else None,
+                "words": c.words,
+                "quotes": len(c.quotes),
+                "lead": {
+                    "paragraph": c.lead.paragraph,
+                    "quote": c.lead.quote,
+                    "speaker": c.lead.speaker,
+                },
+                "speaker_shares": [
+                    {"speaker": s.speaker, "words": s.words, "quotes": s.quotes, "share": s.share}
+                    for s in c.shares
+                ],
+                "attribution_verbs": {speaker: dict(verbs) for speaker, verbs in c.verbs.items()},
+                "stances": {label: n for label, _, n in c.stances},
+                "frames": dict(c.frames),
+                "claims": c.claims,
+            }
+            for c in comparison.columns
+        ],
+        "rows": [
+            {
+                "score": round(row.score, 3),
+                "corrected_by_hand": row.manual,
+                "only_in": comparison.columns[row.only_in].article.pk
+                if row.only_in is not None
+                else None,
+                "quotes": [
+                    {
+                        "article_id": comparison.columns[n].article.pk,
+                        "quote_id": cell.quote.pk,
+                        "speaker": _speaker(cell.quote),
+                        "cue": cell.quote.cue,
+                        "text": cell.quote.text,
+                        "drift_from_first": None if cell.reference else round(cell.drift, 3),
+                    }
+                    for n, cell in enumerate(row.cells)
+                    if cell is not None
+                ],
+            }
+            for row in comparison.rows
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=1)
+
+
+# --- corrections -------------------------------------------------------------------------------
+
+LINK, UNLINK, UNDO = "link", "unlink", "undo"
+
+
+def _state(alignment: QuoteAlignment | None):
+    if alignment is None:
+        return None
+    return {
+        "quote_a": alignment.quote_a_id,
+        "quote_b": alignment.quote_b_id,
+        "linked": alignment.linked,
+        "decided_by": alignment.decided_by.get_username() if alignment.decided_by_id else None,
+    }
+
+
+def correct_alignment(user, ids: list[int], quote_ids: list[int], action: str) -> None:
+    """Link two quotes, keep them apart, or undo the correction between them, with history.
+
+    Both quotes must belong to the compared articles (else 404) and to different articles.
+    """
+    if action not in (LINK, UNLINK, UNDO):
+        raise CompareError("Choose link, keep apart or undo.")
+    if len(set(quote_ids)) != 2:
+        raise CompareError("Tick exactly two quotes, in two different articles.")
+    get_articles(ids)
+    first, second = sorted(set(quote_ids))
+    with transaction.atomic():
+        # Lock the two quotes in id order so two analysts deciding on one pair queue up.
+        quotes = list(
+            Quote.objects.visible()
+            .select_for_update()
+            .filter(pk__in=[first, second], article_id__in=ids)
+            .order_by("pk")
+        )
+        if len(quotes) != 2:
+            raise Http404("Those quotes are not in the compared articles.")
+        if quotes[0].article_id == quotes[1].article_id:
+            raise CompareError("Both quotes are in one article: only quotes of two articles align.")
+        existing = (
+            QuoteAlignment.objects.select_for_update()
+            .select_related("decided_by")
+            .filter(quote_a_id=first, quote_b_id=second)
+            .first()
+        )
+        before = _state(existing)
+        if action == UNDO:
+            if existing is None:
+                return
+            pk = existing.pk
+            existing.delete()
+            ChangeRecord.record(
+                user, ChangeRecord.DELETE, "alignment", pk, quotes[0].article_id, before, None
+            )
+            return
+        linked = action == LINK
+        if existing is None:
+            existing = QuoteAlignment.objects.create(
+                quote_a_id=first, quote_b_id=second, linked=linked, decided_by=user
+            )
+            verb = ChangeRecord.CREATE
+        else:
+            if existing.linked == linked:
+                return
+            existing.linked = linked
+            existing.decided_by = user
+            existing.decided_at = timezone.now()
+            existing.save(update_fields=["linked", "decided_by", "decided_at"])
+            verb = ChangeRecord.CHANGE
+        ChangeRecord.record(
+            user, verb, "alignment", existing.pk, quotes[0].article_id, before, _state(existing)
+        )
