@@ -1,11 +1,16 @@
 """Evaluate quote alignment on the seeds' hand-checked pairs, and time it on four long articles.
 
 Usage: .venv/bin/python bench/eval_alignment.py [--simple] [--threshold T] [--sweep] [--quotes N]
+                                                [--basil]
 
 Quotes come from articles.text.quotes.extract_quotes when it exists (or --simple: text between
 curly or straight double quotes, four words or more). Aligned pairs are every two members of a
 row. A pair counts as right when bench/alignment_gold.json calls it 'same', 'alt' or 'via';
 recall is over the 'same' pairs whose two quotes were extracted.
+
+--basil adds a control on ../shared/data/stories-dev/basil (30 events, three US outlets each, no
+quote gold): aligned pairs per same-event triple against pairs per triple of three different
+events, where every aligned pair is false.
 """
 
 from __future__ import annotations
@@ -185,6 +190,42 @@ def time_alignment(quotes: list[QuoteRef], runs: int) -> tuple[float, float, flo
     return statistics.median(cold), p95, statistics.median(warm)
 
 
+def basil_control(threshold: float, simple: bool) -> None:
+    folder = ROOT.parent / "shared" / "data" / "stories-dev" / "basil"
+    lines = (folder / "clusters.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    events: dict[str, dict[str, str]] = {}
+    for line in lines:
+        name, event, outlet, *_ = line.split("\t")
+        events.setdefault(event, {})[outlet] = name
+    outlets = ("fox", "nyt", "hpo")
+    triples = [[e[o] for o in outlets] for e in events.values() if all(o in e for o in outlets)]
+    mixed = [[triples[(n + k) % len(triples)][k] for k in range(3)] for n in range(len(triples))]
+
+    def pairs(files: list[str]) -> list[tuple[QuoteRef, QuoteRef]]:
+        quotes = []
+        for column, name in enumerate(files):
+            body = (folder / name).read_text(encoding="utf-8")
+            for start, text, speaker in extracted_quotes(body, simple)[0]:
+                position = start / max(1, len(body))
+                quotes.append(QuoteRef(f"{column}@{start}", column, text, speaker, position))
+        rows = align_quotes(quotes, threshold=threshold)
+        return [p for row in rows for p in itertools.combinations(row.members.values(), 2)]
+
+    same = [pairs(t) for t in triples]
+    other = [pairs(t) for t in mixed]
+    print(
+        f"\nBASIL control ({len(triples)} triples): aligned pairs per same-event triple"
+        f" {sum(map(len, same)) / len(same):.2f}, per mixed-event triple (all false)"
+        f" {sum(map(len, other)) / len(other):.2f}"
+    )
+    print("some same-event pairs, to read:")
+    for a, b in [p for found in same for p in found][:8]:
+        print(f"  {a.text[:60]!r}\n    ~ {b.text[:60]!r}")
+    print("mixed-event (false) pairs:")
+    for a, b in [p for found in other for p in found][:8]:
+        print(f"  {a.text[:60]!r}\n    ~ {b.text[:60]!r}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--simple", action="store_true", help="use the simple quote-mark rule")
@@ -192,6 +233,7 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="also print P/R/F1 per threshold")
     parser.add_argument("--quotes", type=int, default=120, help="quotes per column for timing")
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--basil", action="store_true", help="same/different-event control")
     args = parser.parse_args()
 
     gold = json.loads(GOLD.read_text(encoding="utf-8"))
@@ -211,6 +253,9 @@ def main() -> None:
             print(
                 f"  {step / 100:.2f}     {r['precision']:.2f}     {r['recall']:.2f}   {r['f1']:.2f}"
             )
+
+    if args.basil:
+        basil_control(args.threshold, args.simple)
 
     synthetic = synthetic_columns(args.quotes)
     median, p95, warm = time_alignment(synthetic, args.runs)

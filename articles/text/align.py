@@ -26,6 +26,9 @@ FRAGMENT_FULL_WEIGHT = 6.0
 # A fragment found inside a longer quote is weaker evidence than two quotes that match whole.
 FRAGMENT_DISCOUNT = 0.8
 
+MIN_SHARED_WEIGHT = 2.0
+THIN_EVIDENCE_FACTOR = 0.5
+
 WORD_SHARE = 0.65
 NGRAM_SIZE = 4
 NUMBER_WEIGHT = 2.0
@@ -114,7 +117,7 @@ _PHRASE_ANCHORS: dict[str, tuple[str, ...]] = {
     "unitedkingdom": ("kingdom", "britain", "england", "u.k."),
     "unitedstates": ("united states", "u.s", "america"),
     "takeintoaccount": ("take", "consider"),
-    "atwar": ("war",),
+    "atwar": ("war", "fighting"),
     "bloc": ("bloc", "united front"),
 }
 _PHRASE_RES = [
@@ -188,15 +191,6 @@ def _content_word(word: str) -> str | None:
     return WORD_SYNONYMS.get(word, word)
 
 
-@lru_cache(maxsize=65536)
-def _content_word(word: str) -> str | None:
-    if word.endswith("'s"):
-        word = word[:-2]
-    if word in STOP_WORDS:
-        return None
-    return WORD_SYNONYMS.get(word, word)
-
-
 @lru_cache(maxsize=4096)
 def _features(text: str) -> _Features:
     text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
@@ -248,7 +242,11 @@ def _combine(word_common, weight_a, weight_b, ngram_common, ngrams_a, ngrams_b) 
     inside = WORD_SHARE * _ratio(word_common, lighter)
     inside += (1 - WORD_SHARE) * _ratio(ngram_common, np.minimum(ngrams_a, ngrams_b))
     inside *= np.minimum(1.0, lighter / FRAGMENT_FULL_WEIGHT) * FRAGMENT_DISCOUNT
-    return np.clip(np.maximum(whole, inside), 0.0, 1.0)
+    # One shared ordinary word ("picture", "simple") is what unrelated short quotes have in
+    # common; it counts fully only when it is all that either quote says.
+    thin = (word_common < MIN_SHARED_WEIGHT) & (np.maximum(weight_a, weight_b) > word_common)
+    score = np.maximum(whole, inside) * np.where(thin, THIN_EVIDENCE_FACTOR, 1.0)
+    return np.clip(score, 0.0, 1.0)
 
 
 def quote_similarity(a: str, b: str) -> float:

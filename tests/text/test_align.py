@@ -1,6 +1,7 @@
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -98,6 +99,36 @@ def test_light_stemming_matches_word_forms():
 def test_country_names_in_other_words_match():
     assert quote_similarity("France and the USA", "France and the United States") == 1.0
     assert quote_similarity("England", "Great Britain") == 1.0
+
+
+@pytest.mark.parametrize(
+    "variants",
+    [
+        ("24 hours a day", "round the clock", "around-the-clock", "24/7", "day and night"),
+        ("call a spade a spade", "call things by their true names", "call things by their names"),
+        ("de facto", "in fact", "actually", "effectively"),
+        ("for free", "free of charge"),
+        ("England", "Britain", "Great Britain", "the United Kingdom", "the UK"),
+        ("the USA", "the United States", "the U.S.", "America"),
+        ("take into account", "take them into consideration", "consider"),
+        ("at war with", "fighting against"),
+        ("one bloc", "a united front", "a single bloc"),
+    ],
+)
+def test_translators_variants_of_one_phrase_match_fully(variants):
+    for first in variants:
+        for second in variants:
+            assert quote_similarity(f"NATO {first} Russia", f"NATO {second} Russia") == 1.0
+
+
+def test_short_quotes_sharing_one_ordinary_word_do_not_align():
+    assert quote_similarity("Was that photo yours?", "I never posted that photo online") < (
+        DEFAULT_THRESHOLD
+    )
+
+
+def test_one_shared_number_is_enough_evidence():
+    assert quote_similarity("40 missiles", "they counted 40") >= DEFAULT_THRESHOLD
 
 
 def test_us_the_pronoun_is_not_the_country():
@@ -433,4 +464,4 @@ def test_row_scores_agree_with_pairwise_similarity(case):
         members = list(row.members.values())
         if len(members) == 2:
             expected = quote_similarity(members[0].text, members[1].text)
-            assert abs(row.score - expected) < 1e-9
+            assert row.score == pytest.approx(expected, abs=1e-9)
