@@ -1,5 +1,6 @@
 """Quote extraction: find quoted speech in an article body and say who said it, with which cue."""
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -32,7 +33,21 @@ class Extraction:
 # --- vocabulary -------------------------------------------------------------------------------
 
 _UPPER = "".join(chr(c) for c in range(0x2000) if chr(c).isupper())
-_CAP = rf"[{_UPPER}](?:\.|[\w’'\-]*)"
+# Abbreviations written before or inside names: "Mr. Obama", "Sen. Claire McCaskill".
+_ABBREVIATIONS = (
+    "Mr Mrs Ms Dr Sen Rep Gov Lt Gen Rev Sgt Col Capt Prof Jr Sr St Mt Ft Gen Sens Reps Amb"
+).split()
+_ABBREVIATION_SET = frozenset(a + "." for a in _ABBREVIATIONS)
+# Those that name an office, not a person: "Sen. Claire McCaskill" is Claire McCaskill.
+_TITLE_ABBREVIATIONS = frozenset(
+    "Sen. Rep. Gov. Lt. Gen. Rev. Sgt. Col. Capt. Prof. Amb. Sens. Reps.".split()
+)
+_CAP = (
+    rf"(?:(?:{'|'.join(sorted(set(_ABBREVIATIONS), key=len, reverse=True))})\.(?!\w)"
+    rf"|(?:[{_UPPER}]\.){{1,3}}(?!\w)|[{_UPPER}][\w’'\-]*)"
+)
+# A party tag after a name: "Rep. Gwen Moore (D-Wis.)".
+_TAG = r"(?:[^\S\n]+\([A-Z][\w.\- ]{0,10}\))?"
 _SP = r"[^\S\n]+"  # spaces within one line: a speaker phrase never spans lines
 
 # Verbs of saying, in the forms that report speech. A cue may carry an auxiliary ("has said").
@@ -112,7 +127,9 @@ _NAME_PARTICLES = r"(?:de|da|del|van|von|der|bin|al|la|le|ibn|du)"
 # A speaker phrase: a pronoun, "the spokesman for X", or a run of capitalised words and role
 # words ("Kremlin spokesman Dmitry Peskov", "Russian minister Lavrov", "the Kremlin").
 _ROLE_TOKEN = rf"(?i:{_ROLE_WORD})(?![\w’'])"
-_NAME_RUN = rf"(?:(?:{_ROLE_TOKEN}|{_CAP}|{_NAME_PARTICLES}){_SP}){{0,5}}(?:{_ROLE_TOKEN}|{_CAP})"
+_NAME_RUN = (
+    rf"(?:(?:{_ROLE_TOKEN}|{_CAP}|{_NAME_PARTICLES}){_SP}){{0,5}}(?:{_ROLE_TOKEN}|{_CAP}){_TAG}"
+)
 _POSSESSOR = rf"(?:{_CAP}[’']s{_SP})"
 _SPEAKER = (
     rf"(?:{_PRONOUN}"
@@ -157,7 +174,9 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _DOUBLE_MARKS = re.compile(r"[“”„«»\"]")
 _SINGLE_MARKS = re.compile(r"[‘’]")
 # A sentence ends at .!? (possibly closed by a quote mark or bracket) before a capital or quote.
+# (A full stop after an initial or an abbreviation such as "Mr." or "Sen." does not end one.)
 _SENTENCE_END = re.compile(rf"[.!?…][\"”’)\]]*\s+(?=[\"“‘(\[]?[{_UPPER}0-9])")
+_WORD_BEFORE_STOP = re.compile(r"(?:^|(?<=[\s(“\"]))[\w.]{1,5}\Z")
 _WORD = re.compile(r"\S+")
 _FIRST_ALNUM = re.compile(r"[^\W_]")
 _OPENING_CONTEXT = " \t\n([{—–-/“‘«„"
@@ -326,7 +345,7 @@ def _role_head(role: str) -> str:
 
 
 def _parse_phrase(text: str) -> _Phrase:
-    words = text.split()
+    words = [w for w in text.split() if not (w[:1] == "(" and w[-1:] == ")")]
     if not words:
         return _Phrase(text)
     if len(words) == 1 and words[0].casefold() in ("he", "she", "they"):
@@ -344,7 +363,12 @@ def _parse_phrase(text: str) -> _Phrase:
         role = " ".join(words)
         return _Phrase(text, role=role, role_head=_role_head(role))
     split = len(words)
-    while split > 0 and words[split - 1][:1].isupper() and lowered[split - 1] not in _ROLE_SET:
+    while (
+        split > 0
+        and words[split - 1][:1].isupper()
+        and lowered[split - 1] not in _ROLE_SET
+        and words[split - 1] not in _TITLE_ABBREVIATIONS
+    ):
         split -= 1
     name_words = words[split:]
     role = " ".join(words[:split])
@@ -401,7 +425,7 @@ class _Cast:
                     if ahead.name and ahead.role_head == phrase.role_head and phrase.role_head:
                         person = self.named(ahead)
                         break
-            if person is None and phrase.role_head not in ("source", "sources", "officials"):
+            if person is None and phrase.role_head not in ("", "source", "sources", "officials"):
                 person = self.last_person
             if person is not None:
                 ref = phrase.text.strip()
@@ -440,18 +464,48 @@ class _Event:
     cue_end: int
 
 
-def _sentence_bounds(masked: str, ps: int, pe: int, o: int, c: int) -> tuple[int, int]:
+def _sentence_ends(masked: str) -> list[tuple[int, int]]:
+    """(start, end) of every sentence-ending punctuation run in the writer's text."""
+    ends = []
+    for m in _SENTENCE_END.finditer(masked):
+        i = m.start()
+        if masked[i] == ".":
+            w = _WORD_BEFORE_STOP.search(masked, max(0, i - 6), i)
+            if w is not None:
+                word = w.group()
+                if (len(word) == 1 and word.isupper()) or word + "." in _ABBREVIATION_SET:
+                    continue  # "Ronald R. Fieldstone", "Mr. Obama"
+                if "." in word and _INITIALS.fullmatch(word + "."):
+                    continue  # "G.K. Butterfield"
+        ends.append((i, m.end()))
+    return ends
+
+
+def _sentence_bounds(
+    ends: list[tuple[int, int]], ps: int, pe: int, o: int, c: int
+) -> tuple[int, int]:
+    k = bisect.bisect_left(ends, (o, -1))
     start = ps
-    for m in _SENTENCE_END.finditer(masked, ps, o):
-        start = m.end()
-    m = _SENTENCE_END.search(masked, min(c + 1, pe), pe)
-    end = m.start() + 1 if m else pe
+    while k > 0:
+        k -= 1
+        if ends[k][1] <= o:
+            start = max(ps, ends[k][1])
+            break
+    k = bisect.bisect_left(ends, (min(c + 1, pe), -1))
+    end = ends[k][0] + 1 if k < len(ends) and ends[k][1] <= pe else pe
     return start, end
+
+
+_INITIALS = re.compile(r"(?:[A-Z]\.)+")
 
 
 def _is_name_token(token: str) -> bool:
     if token[:1].isupper():
-        return token[-1:] not in ",;:!?" and (token[-1:] != "." or len(token) <= 3)
+        if token[-1:] == ".":
+            return len(token) <= 3 or token in _ABBREVIATION_SET or _INITIALS.fullmatch(token)
+        return token[-1:] not in ",;:!?"
+    if token[:1] == "(" and token[-1:] == ")" and len(token) <= 12:
+        return True  # a party tag: "(D-Wis.)"
     return token in _ROLE_WORD_SET or token in _PARTICLES
 
 
@@ -487,8 +541,10 @@ def _speaker_before(masked: str, end: int, floor: int) -> tuple[int, str] | None
     return start, masked[start : tokens[i][0] + len(tokens[i][1])]
 
 
-def _attribute(raw: _Raw, masked: str, pe: int, events: list["_Event"]) -> None:
-    s_start, s_end = _sentence_bounds(masked, raw.paragraph_start, pe, raw.open, raw.close)
+def _attribute(
+    raw: _Raw, masked: str, pe: int, events: list["_Event"], ends: list[tuple[int, int]]
+) -> None:
+    s_start, s_end = _sentence_bounds(ends, raw.paragraph_start, pe, raw.open, raw.close)
     after_from = min(raw.close + 1, pe)
     m = _AFTER_QUOTE.match(masked, after_from, s_end)
     if m and (m.group("speaker") or m.group("speaker2")):
@@ -712,8 +768,9 @@ def extract_quotes(body: str) -> Extraction:
     paragraphs = _paragraphs(body)
     tokens = set(masked.split())
     events = _events(masked, tokens)
+    ends = _sentence_ends(masked)
     for raw in raws:
-        _attribute(raw, masked, paragraphs[raw.paragraph][1], events)
+        _attribute(raw, masked, paragraphs[raw.paragraph][1], events, ends)
 
     # Every phrase that names or refers to a speaker, in reading order, so that pronouns and
     # role nouns resolve to whoever came last before them.
