@@ -22,7 +22,8 @@ phrase: parenthesised text ("(D-S.C.)") is removed, the phrase is cut at its fir
 last run of capitalised words (a leading "The"/"A" dropped, and leading titles such as
 "President", "Sen.", "Chief" dropped while a word remains); a possessive run followed by more
 words ("Clinton’s campaign") has no head name. A pronoun source (he, she, I, we, they, him, her)
-takes the head name of the nearest earlier gold Source (by position in the text) that has one,
+takes the head name of the nearest earlier gold Source (by position in the text, any Source span
+of the file, also of attributions with no quoted text) that has one,
 after that source's own pronoun resolution. Then:
 - gold head name found: correct iff the predicted speaker is the same person
   (articles.text.speakers.same_person: same surname, first names not contradicting);
@@ -94,6 +95,18 @@ def parse_ann(text: str, ann: str) -> list[GoldQuote]:
     return gold
 
 
+def all_sources(ann: str) -> list[tuple[int, str]]:
+    """(position, text) of every gold Source span, whether or not its content is quoted."""
+    sources = []
+    for line in ann.splitlines():
+        if line.startswith("T"):
+            tid, info, surface = line.split("\t", 2)
+            kind, _, ranges = info.partition(" ")
+            if kind == "Source":
+                sources.append((int(ranges.split()[0]), " ".join(surface.split())))
+    return sources
+
+
 def quoted_segments(text: str, a: int, b: int) -> list[tuple[int, int]]:
     segments, open_at = [], None
     for i in range(a, b):
@@ -137,9 +150,13 @@ def head_name(phrase: str) -> str | None:
     return " ".join(words).removesuffix("’s").removesuffix("'s")
 
 
-def resolve_gold_speakers(gold: list[GoldQuote]) -> dict[int, str | None | bool]:
-    """id(gold quote) -> head name, None (unnamed source), or False (not judged)."""
-    by_position = sorted({(g.source_pos, g.source) for g in gold if g.source})
+def resolve_gold_speakers(
+    gold: list[GoldQuote], sources: list[tuple[int, str]] = ()
+) -> dict[int, str | None | bool]:
+    """id(gold quote) -> head name, None (unnamed source), or False (not judged).
+    `sources` are all gold Source spans: a pronoun's antecedent may be the source of an
+    attribution with no quoted text ("Mr. Obama said in his interview. … “…,” he said")."""
+    by_position = sorted({(g.source_pos, g.source) for g in gold if g.source} | set(sources))
     named_before: list[tuple[int, str]] = []
     resolved_phrase: dict[tuple[int, str], str | None | bool] = {}
     for pos, phrase in by_position:
@@ -192,8 +209,9 @@ def main() -> None:
     for path in texts:
         text = path.read_text(encoding="utf-8")
         bodies.append(text)
-        gold = parse_ann(text, anns[path.stem].read_text(encoding="utf-8"))
-        gold_speaker = resolve_gold_speakers(gold)
+        ann = anns[path.stem].read_text(encoding="utf-8")
+        gold = parse_ann(text, ann)
+        gold_speaker = resolve_gold_speakers(gold, all_sources(ann))
         predicted = extract_quotes(text).quotes
         matched = match(predicted, gold)
         n_gold += len(gold)

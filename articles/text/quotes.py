@@ -142,6 +142,10 @@ _AFTER_QUOTE = re.compile(
     rf"[\s,.:;–—-]*(?:(?P<speaker>{_SPEAKER}){_SP}(?:\w+ly{_SP})?(?P<cue>{_CUE})"
     rf"|(?P<cue2>{_CUE}){_SP}(?P<speaker2>{_SPEAKER}))"
 )
+# A signature after a quote, alone at the end of its line: "“…” ― Pamela Padilla".
+_DASH_SIGNATURE = re.compile(
+    rf"[^\S\n]*[―—–][^\S\n]*(?P<speaker>{_NAME_RUN})[^\S\n]*[.,]?[^\S\n]*(?=\n|\Z)"
+)
 _HEADLINE_INTRO = re.compile(rf"\s*(?P<speaker>{_SPEAKER})[^\S\n]*:\s")
 # Nominal cues: "according to Peskov", "remarks by Stoltenberg".
 _ACCORDING_TO = re.compile(
@@ -546,6 +550,11 @@ def _attribute(
 ) -> None:
     s_start, s_end = _sentence_bounds(ends, raw.paragraph_start, pe, raw.open, raw.close)
     after_from = min(raw.close + 1, pe)
+    m = _DASH_SIGNATURE.match(masked, after_from, pe)
+    if m:
+        raw.speaker_phrase = (m.start("speaker"), m.group("speaker"))
+        raw.attached = True
+        return
     m = _AFTER_QUOTE.match(masked, after_from, s_end)
     if m and (m.group("speaker") or m.group("speaker2")):
         grp = "speaker" if m.group("speaker") else "speaker2"
