@@ -551,7 +551,7 @@ def _attribute(
     s_start, s_end = _sentence_bounds(ends, raw.paragraph_start, pe, raw.open, raw.close)
     after_from = min(raw.close + 1, pe)
     m = _DASH_SIGNATURE.match(masked, after_from, pe)
-    if m:
+    if m and (raw.open == 0 or masked[raw.open - 1] == "\n"):  # the line is the quote
         raw.speaker_phrase = (m.start("speaker"), m.group("speaker"))
         raw.attached = True
         return

@@ -27,8 +27,14 @@ def _strip_diacritics(text: str) -> str:
 
 
 def _fold_token(token: str) -> str:
-    for pattern, replacement in _TOKEN_FOLDS:
-        token = pattern.sub(replacement, token)
+    # Folding again until nothing changes keeps name_key idempotent ("iii" -> "ii" -> "i").
+    for _ in range(6):
+        folded = token
+        for pattern, replacement in _TOKEN_FOLDS:
+            folded = pattern.sub(replacement, folded)
+        if folded == token:
+            break
+        token = folded
     return token
 
 
