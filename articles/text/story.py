@@ -32,6 +32,14 @@ YEAR_AGREEMENT = 0.03
 SAME_NEWS_CYCLE_DAYS = 7
 # Cosine similarity at which the score reaches one half (score = sim / (sim + this)).
 HALF_SCORE_SIMILARITY = 0.14
+# Two quote-rich reports of one story nearly always carry one statement in common, in some
+# wording; two quote-rich articles that share none are more likely two stories about the same
+# people. Only checked where it changes a decision (a score at or above SUGGEST_THRESHOLD),
+# because reworded-quote similarity is the slow part of a comparison.
+QUOTE_RICH = 5
+QUOTES_COMPARED = 12
+REWORDED_QUOTE = 0.35
+UNSHARED_QUOTES_PENALTY = 0.08
 
 STOPWORDS = frozenset(
     """
@@ -322,6 +330,25 @@ def _in_same_order(pairs: list[tuple[int, int, float]]) -> float:
     return agree / (len(ordered) - 1)
 
 
+def _quote_terms(quote: str) -> frozenset[str]:
+    return frozenset(t for t in map(term_of, _TOKEN.findall(quote)) if _is_content(t))
+
+
+def share_a_quote(quotes_a: Sequence[str], quotes_b: Sequence[str]) -> bool:
+    """Whether one statement appears in both lists of quotes, exactly or in other words."""
+    from articles.text.align import quote_similarity
+
+    terms_b = [(q, _quote_terms(q)) for q in quotes_b[:QUOTES_COMPARED]]
+    for qa in quotes_a[:QUOTES_COMPARED]:
+        terms_a = _quote_terms(qa)
+        for qb, tb in terms_b:
+            # Reworded renderings keep at least two content words; skip the slow measure
+            # for pairs that do not.
+            if len(terms_a & tb) >= 2 and quote_similarity(qa, qb) >= REWORDED_QUOTE:
+                return True
+    return False
+
+
 def compare(
     a: StoryProfile,
     b: StoryProfile,
@@ -349,7 +376,14 @@ def compare(
     if similarity >= HALF_SCORE_SIMILARITY / 3:
         passages = _shared_passages(a, b, idf)
         similarity += PASSAGE_BONUS * min(MAX_PASSAGES, _passage_count(passages))
-    score = max(similarity / (similarity + HALF_SCORE_SIMILARITY), text_similarity)
+    score = similarity / (similarity + HALF_SCORE_SIMILARITY)
+    if (
+        score >= SUGGEST_THRESHOLD
+        and min(len(a.quotes), len(b.quotes)) >= QUOTE_RICH
+        and not share_a_quote(a.quotes, b.quotes)
+    ):
+        score -= UNSHARED_QUOTES_PENALTY
+    score = max(score, text_similarity)
 
     shared_names = sorted(a.names.keys() & b.names.keys(), key=lambda t: (-idf[t], t))
     shared_terms = sorted(
@@ -397,3 +431,36 @@ def _relation(
     ):
         return "translation"
     return "same story"
+
+
+def profile_to_dict(profile: StoryProfile) -> dict:
+    """A profile as plain JSON values, so it can be stored and compared later without re-reading."""
+    return {
+        "terms": dict(profile.terms),
+        "names": dict(profile.names),
+        "name_forms": dict(profile.name_forms),
+        "numbers": sorted(profile.numbers),
+        "quotes": list(profile.quotes),
+        "sentences": list(profile.sentences),
+        "sentence_terms": [sorted(terms) for terms in profile.sentence_terms],
+        "published": profile.published.isoformat() if profile.published else None,
+        "speakers": list(profile.speakers),
+        "word_count": profile.word_count,
+    }
+
+
+def profile_from_dict(data: Mapping) -> StoryProfile:
+    """The inverse of `profile_to_dict`."""
+    published = data.get("published")
+    return StoryProfile(
+        terms=dict(data.get("terms", {})),
+        names=dict(data.get("names", {})),
+        name_forms=dict(data.get("name_forms", {})),
+        numbers=frozenset(data.get("numbers", ())),
+        quotes=tuple(data.get("quotes", ())),
+        sentences=tuple(data.get("sentences", ())),
+        sentence_terms=tuple(frozenset(terms) for terms in data.get("sentence_terms", ())),
+        published=datetime.date.fromisoformat(published) if published else None,
+        speakers=tuple(data.get("speakers", ())),
+        word_count=int(data.get("word_count", 0)),
+    )

@@ -1,0 +1,144 @@
+"""Indexing on import: fingerprints and keys are stored, and links are suggested incrementally."""
+
+import pytest
+
+from articles.coverage import KEY_CAP, candidates, index_article, rebuild_index
+from articles.importing import ArticleImporter
+from articles.models import (
+    ArticleFingerprint,
+    BandKey,
+    BlockingKey,
+    CoverageLink,
+    TermCount,
+)
+
+PESKOV_A = (
+    "Kremlin says NATO is at war with Russia\n\n"
+    "Kremlin spokesman Dmitry Peskov told the Izvestia newspaper on Tuesday that NATO has become "
+    "a party to the conflict in Ukraine. Peskov said the alliance supplies weapons to Kiev free "
+    "of charge. “NATO intelligence works against Russia around the clock,” Peskov said. He added "
+    "that the New START treaty could not be discussed while France and Britain keep their "
+    "nuclear arsenals outside it.\n"
+)
+PESKOV_B = (
+    "Peskov: the alliance is a party to the Ukraine conflict\n\n"
+    "Dmitry Peskov, the Kremlin spokesman, said in an interview with Izvestia that the NATO "
+    "alliance had in effect joined the conflict in Ukraine. “Their intelligence works against "
+    "Russia day and night,” Peskov told the newspaper, adding that weapons reach Kiev free of "
+    "charge. Peskov said New START talks were impossible while the French and British nuclear "
+    "arsenals stayed outside the treaty.\n"
+)
+QUAKE = (
+    "Earthquake shakes central Chile\n\n"
+    "A magnitude 6.1 earthquake struck central Chile on Sunday, the Geological Survey said. "
+    "Residents of Valparaiso fled their homes as buildings shook. Officials in Santiago reported "
+    "no deaths but dozens of injuries. The quake was felt as far away as Mendoza in Argentina.\n"
+)
+
+
+def imported(text, name, outlet=""):
+    result = ArticleImporter(outlet=outlet).import_bytes(text.encode(), name)
+    assert result.status == "imported", result
+    from articles.models import Article
+
+    return Article.objects.get(pk=result.article_id)
+
+
+def pair(a, b):
+    lo, hi = sorted((a.pk, b.pk))
+    return CoverageLink.objects.filter(article_a_id=lo, article_b_id=hi).first()
+
+
+@pytest.mark.django_db
+def test_importing_an_article_stores_its_fingerprint_and_keys():
+    article = imported(PESKOV_A, "a.txt")
+    fingerprint = ArticleFingerprint.objects.get(article=article)
+    assert len(fingerprint.minhash) == 64
+    assert "peskov" in fingerprint.profile["names"]
+    assert BandKey.objects.filter(article=article).count() == 16
+    assert BlockingKey.objects.filter(article=article, key="n:peskov").exists()
+    assert TermCount.objects.get(term="peskov").articles == 1
+    assert TermCount.objects.get(term="").articles == 1
+
+
+@pytest.mark.django_db
+def test_a_second_report_of_the_story_is_suggested_on_import_without_rerunning_anything():
+    a = imported(PESKOV_A, "a.txt")
+    quake = imported(QUAKE, "quake.txt")
+    assert CoverageLink.objects.count() == 0
+    b = imported(PESKOV_B, "b.txt")
+    link = pair(a, b)
+    assert link is not None
+    assert link.status == CoverageLink.SUGGESTED
+    assert link.relation != CoverageLink.RELATED
+    assert link.score >= 0.5
+    assert "Peskov" in link.evidence["shared_names"]
+    assert pair(a, quake) is None and pair(b, quake) is None
+
+
+@pytest.mark.django_db
+def test_a_syndicated_copy_from_another_outlet_is_a_confirmed_duplicate_in_one_story():
+    a = imported(PESKOV_A, "a.txt", outlet="Izvestia")
+    b = imported(PESKOV_A, "a.txt", outlet="TASS")
+    link = pair(a, b)
+    assert (link.status, link.relation) == (CoverageLink.CONFIRMED, CoverageLink.DUPLICATE)
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert a.story_id is not None and a.story_id == b.story_id
+
+
+@pytest.mark.django_db
+def test_a_near_copy_is_found_through_a_shared_band_key():
+    a = imported(PESKOV_A, "a.txt")
+    b = imported(PESKOV_A.replace("Tuesday", "Wednesday"), "b.txt")
+    link = pair(a, b)
+    assert link.relation in {CoverageLink.DUPLICATE, CoverageLink.REWRITE}
+    assert link.evidence["text_similarity"] > 0.5
+
+
+@pytest.mark.django_db
+def test_a_key_shared_by_too_many_articles_finds_no_candidates():
+    a = imported(PESKOV_A, "a.txt")
+    BlockingKey.objects.bulk_create(
+        BlockingKey(article=a, key="n:common") for _ in range(KEY_CAP + 5)
+    )
+    assert candidates(0, [], ["n:common"]) == set()
+    assert candidates(0, [], ["n:peskov"]) == {a.pk}
+
+
+@pytest.mark.django_db
+def test_indexing_again_does_not_count_an_article_twice_or_touch_reviewed_links(eddie):
+    a = imported(PESKOV_A, "a.txt")
+    b = imported(PESKOV_B, "b.txt")
+    link = pair(a, b)
+    link.status = CoverageLink.REJECTED
+    link.save()
+    index_article(b)
+    assert TermCount.objects.get(term="peskov").articles == 2
+    assert TermCount.objects.get(term="").articles == 2
+    assert pair(a, b).status == CoverageLink.REJECTED
+    assert BandKey.objects.filter(article=b).count() == 16
+
+
+@pytest.mark.django_db
+def test_rebuilding_the_index_finds_the_same_suggestions():
+    a = imported(PESKOV_A, "a.txt")
+    b = imported(PESKOV_B, "b.txt")
+    imported(QUAKE, "quake.txt")
+    CoverageLink.objects.all().delete()
+    stats = rebuild_index(batch=2)
+    assert stats["articles"] == 3
+    assert pair(a, b).score >= 0.5
+    assert TermCount.objects.get(term="peskov").articles == 2
+    assert CoverageLink.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_seeds_link_the_three_interview_versions_and_not_the_macron_call(seeds):
+    by_name = {a.source_files.first().name[:3]: a for a in seeds}
+    for x, y in [("000", "001"), ("000", "002"), ("001", "002")]:
+        link = pair(by_name[x], by_name[y])
+        assert link is not None and link.score >= 0.5, (x, y, link and link.score)
+    for x in ["000", "001", "002"]:
+        link = pair(by_name[x], by_name["003"])
+        assert link is None or link.score < 0.5, (x, link.score)
