@@ -7,10 +7,14 @@ re-creates the SQLite triggers after any later migration that remakes articles_a
 
 from django.db import migrations
 
-VISIBLE_NEWEST = (
-    "CREATE INDEX IF NOT EXISTS article_visible_newest ON articles_article"
-    " (published DESC, id DESC) WHERE deleted_at IS NULL"
-)
+
+def visible_newest(vendor):
+    # Undated articles sort last on both databases (SQLite's DESC already puts NULLs last).
+    nulls = " NULLS LAST" if vendor == "postgresql" else ""
+    return (
+        "CREATE INDEX IF NOT EXISTS article_visible_newest ON articles_article"
+        f" (published DESC{nulls}, id DESC) WHERE deleted_at IS NULL"
+    )
 
 
 def create(apps, schema_editor):
@@ -18,7 +22,7 @@ def create(apps, schema_editor):
 
     ensure_index(schema_editor.connection)
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(VISIBLE_NEWEST)
+        cursor.execute(visible_newest(schema_editor.connection.vendor))
 
 
 def drop(apps, schema_editor):

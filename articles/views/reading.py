@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from math import ceil
 
-from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -105,10 +105,18 @@ def filtered_articles(f: ListFilters, parsed: search.ParsedQuery):
     if f.unlabelled:
         unlabelled = Quote.objects.visible().filter(article=OuterRef("pk"), stances__isnull=True)
         articles = articles.filter(Exists(unlabelled))
+    newest = newest_first()
     rank = search.relevance(parsed) if f.sort == "relevance" else None
     if rank is not None:
-        return articles.annotate(rank=rank).order_by("-rank", "-published", "-id")
-    return articles.order_by("-published", "-id")
+        return articles.annotate(rank=rank).order_by("-rank", *newest)
+    return articles.order_by(*newest)
+
+
+def newest_first():
+    """Newest first with undated articles last, as the article_visible_newest index runs."""
+    if search.is_postgres():
+        return [F("published").desc(nulls_last=True), "-id"]
+    return ["-published", "-id"]  # SQLite's DESC already puts NULLs last
 
 
 def _count(queryset):
