@@ -4,7 +4,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from articles.text.speakers import same_person
+from articles.text.speakers import name_gender, same_person
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,8 @@ _NOT_NAME_WORDS = frozenset(
         "earlier later last this that yet now moreover instead indeed thus afterwards nevertheless "
         "speaking asked according if as for with by from his her its their our my we i you it "
         "there here what who why how where on monday tuesday wednesday thursday friday saturday "
-        "sunday mr mrs ms dr"
+        "sunday mr mrs ms dr january february march april may june july august september "
+        "october november december"
     ).split()
 )
 _NAME_PARTICLES = r"(?:de|da|del|van|von|der|bin|al|la|le|ibn|du)"
@@ -320,6 +321,7 @@ class _Person:
     roles: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     is_org: bool = False
+    gender: str = ""  # 'm', 'f' or '' when unknown
 
     def canonical(self) -> str:
         return max(self.names, key=lambda n: (len(n.split()), len(n)))
@@ -390,6 +392,7 @@ class _Cast:
         self.people: list[_Person] = []
         self.last_person: _Person | None = None
         self.last_org: _Person | None = None
+        self.spoken: list[_Person] = []  # speakers in the order they last spoke
 
     def named(self, phrase: _Phrase) -> _Person:
         for person in self.people:
@@ -404,7 +407,20 @@ class _Cast:
             person.names.append(phrase.name)
         if phrase.role and phrase.role not in person.roles:
             person.roles.append(phrase.role)
+        if not person.gender and not person.is_org:
+            person.gender = name_gender(phrase.text)
         return person
+
+    def pronoun(self, pronoun: str) -> _Person | None:
+        """The latest speaker a pronoun can stand for: "they" an organisation, "he"/"she" the
+        latest person whose known gender does not contradict it."""
+        if pronoun == "they":
+            return self.last_org
+        want = "m" if pronoun == "he" else "f"
+        for person in reversed(self.spoken):
+            if not person.is_org and person.gender in ("", want):
+                return person
+        return None
 
     def with_role(self, head: str) -> _Person | None:
         if not head:
@@ -419,9 +435,10 @@ class _Cast:
         if phrase.name:
             person = self.named(phrase)
         elif phrase.pronoun:
-            person = self.last_org if phrase.pronoun == "they" else self.last_person
-            if phrase.pronoun == "they" and person is None:
+            person = self.pronoun(phrase.pronoun)
+            if person is None:
                 return None
+
         else:
             person = self.with_role(phrase.role_head)
             if person is None:  # introduced later ("Kremlin spokesman: …" in a headline)
@@ -436,11 +453,19 @@ class _Cast:
                 if ref not in person.references:
                     person.references.append(ref)
         if person is not None:
-            if person.is_org:
-                self.last_org = person
-            else:
-                self.last_person = person
+            self.touch(person)
         return person
+
+    def touch(self, person: _Person) -> None:
+        """`person` is now the latest one spoken of."""
+        if person.is_org:
+            self.last_org = person
+        else:
+            self.last_person = person
+        if not self.spoken or self.spoken[-1] is not person:
+            if person in self.spoken:
+                self.spoken.remove(person)
+            self.spoken.append(person)
 
 
 # --- attribution ------------------------------------------------------------------------------
@@ -513,10 +538,45 @@ def _is_name_token(token: str) -> bool:
     return token in _ROLE_WORD_SET or token in _PARTICLES
 
 
+_APPOSITION_OPENERS = frozenset("a an the who whose one his her its their".split())
+
+
+def _apposed_speaker(masked: str, tokens: list[tuple[int, str]], i: int) -> tuple[int, str] | None:
+    """ "Brian Fallon, the campaign’s press secretary, said": the name before an apposition
+    (or a "who …" clause) that sits between it and the cue."""
+    for k in range(i - 1, max(-1, i - 30), -1):
+        token = tokens[k][1]
+        if token[-1:] in ".;:!?" or token in ("said", "says"):
+            return None
+        if not token.endswith(","):
+            continue
+        after = tokens[k + 1][1]
+        if not (
+            after.casefold() in _APPOSITION_OPENERS
+            or after[:1].islower()
+            or after[:2] in ("R-", "D-", "I-")
+        ):
+            continue
+        name_end = k
+        bare = token.rstrip(",")
+        if not bare or not _is_name_token(bare) or not bare[:1].isupper():
+            if bare[:1] == "(" and bare[-1:] == ")":  # "Gwen Moore (D-Wis.), head of …"
+                name_end = k - 1
+            else:
+                return None
+        j = name_end - 1
+        while j >= 0 and name_end - j < 6 and _is_name_token(tokens[j][1]):
+            j -= 1
+        start = tokens[j + 1][0]
+        text = masked[start : tokens[name_end][0] + len(tokens[name_end][1])].rstrip(",")
+        return (start, text) if _parse_phrase(text).name else None
+    return None
+
+
 def _speaker_before(masked: str, end: int, floor: int) -> tuple[int, str] | None:
     """The speaker phrase that ends right before `end` (a cue), read backwards word by word:
     "he", "the spokesman", "Kremlin spokesman Dmitry Peskov", "the spokesman for X Y"."""
-    lo = max(floor, end - 120, masked.rfind("\n", 0, end) + 1)
+    lo = max(floor, end - 200, masked.rfind("\n", 0, end) + 1)
     tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(masked, lo, end)]
     i = len(tokens) - 1
     if i >= 0 and tokens[i][1].endswith("ly") and tokens[i][1].islower():
@@ -530,6 +590,8 @@ def _speaker_before(masked: str, end: int, floor: int) -> tuple[int, str] | None
     while j >= 0 and i - j < 7 and _is_name_token(tokens[j][1]):
         j -= 1
     if j == i:
+        if last.endswith(","):
+            return _apposed_speaker(masked, tokens, i)
         return None
     if j >= 0 and tokens[j][1].endswith(("’s", "'s")) and tokens[j][1][:1].isupper():
         j -= 1  # "Putin’s spokesman"
@@ -740,6 +802,29 @@ def _introductions(masked: str, tokens: set[str]) -> list[tuple[int, _Phrase]]:
                 found.append(
                     (comma, _Phrase(role_text, " ".join(before), role_text, _role_head(role_text)))
                 )
+    return found
+
+
+_SUBJECT = re.compile(
+    rf"(?:(?:But|And|Then|Still|Meanwhile|However|Now|Later|Earlier){_SP})?"
+    rf"(?:{_DETERMINER}{_SP})?(?P<speaker>{_NAME_RUN}),?{_SP}"
+    rf"(?:\w+ly{_SP})?(?:(?:has|had|was|is|also|then|later|again){_SP})?[a-z]"
+)
+
+
+def _subjects(masked: str, paragraphs, ends) -> list[tuple[int, _Phrase]]:
+    """Named people who open a sentence as its subject ("Mr. Obama dismissed the criticism")."""
+    starts = [ps for ps, _ in paragraphs] + [e for _, e in ends]
+    found = []
+    for start in starts:
+        if start >= len(masked) or not masked[start].isupper():
+            continue
+        m = _SUBJECT.match(masked, start)
+        if m is None:
+            continue
+        phrase = _parse_phrase(m.group("speaker"))
+        if phrase.name and not phrase.is_org and not phrase.name.endswith(("’s", "'s")):
+            found.append((m.start("speaker"), phrase))
     return found
 
 

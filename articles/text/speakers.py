@@ -72,3 +72,54 @@ def same_person(a: str, b: str) -> bool:
     if len(ta) == 1 or len(tb) == 1:
         return True
     return _first_names_agree(ta[0], tb[0])
+
+
+# --- gender, as far as a name tells it --------------------------------------------------------
+# Small lists of common first names, enough to tell "he" from "she" in news text; a name not
+# listed has no known gender and agrees with either pronoun.
+_MALE_NAMES = frozenset(
+    """
+    aaron adam alan albert alex alexander alexei andrew anthony antony barack ben benjamin
+    bernie bill bob bobby boris brad brian bruce carl carlos charles charlie chris christopher
+    chuck dan daniel david dennis dick dmitry dmitri don donald doug douglas ed eddie edward
+    emmanuel eric francisco frank fred gary george gerald greg gregory harry henry ivan jack
+    jacob james jason jeb jeff jeffrey jens jerry jim jimmy joe john jon jonathan jorge jose
+    josh joseph juan justin keith ken kenneth kevin larry lawrence lindsey luis marco mark
+    martin matt matthew michael mike mitch mitt neil newt nicholas nick olaf oscar
+    patrick paul peter phil philip ralph ray reince richard rick rob robert roger ron ronald
+    rudy rudolph russ ryan sam samuel scott sean sergei sergey stephen steve steven ted terry_m
+    thomas tim timothy todd tom tony vladimir volodymyr walter wayne william xi yuri
+    """.split()
+)
+_FEMALE_NAMES = frozenset(
+    """
+    alicia amy angela ann anna anne barbara betsy betty carly carmel carol caroline catherine
+    christina claire cynthia debbie deborah diane donna elaine elizabeth ellen emily emma
+    gennifer gwen heather hillary huma ivanka jane janet jennifer jessica jill joan julia julie
+    karen kate katherine kathleen kellyanne kelly laura lauren linda lisa liz maria marine
+    martha mary megan melania michelle monica nancy nicole nikki olga pamela patricia rachel
+    rebecca sarah sharon sheila stephanie susan suzanne tammy teresa theresa tulsi ursula
+    valerie victoria virginia yulia
+    """.split()
+)
+_MALE_WORDS = frozenset("mr mr. he him his spokesman congressman chairman king prince".split())
+_FEMALE_WORDS = frozenset(
+    "mrs mrs. ms ms. miss she her spokeswoman congresswoman chairwoman queen princess".split()
+)
+
+
+def name_gender(phrase: str) -> str:
+    """'m', 'f', or '' (unknown) for a name or a role-and-name phrase."""
+    for word in phrase.split():
+        low = word.casefold().strip(",.;:")
+        if low in _MALE_WORDS or word.casefold() in _MALE_WORDS:
+            return "m"
+        if low in _FEMALE_WORDS or word.casefold() in _FEMALE_WORDS:
+            return "f"
+    for word in phrase.split():
+        low = word.casefold().strip(",.;:")
+        if low in _MALE_NAMES:
+            return "m"
+        if low in _FEMALE_NAMES:
+            return "f"
+    return ""
