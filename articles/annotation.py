@@ -1,0 +1,402 @@
+"""Analysts' workflows that span models: labels and undo, quotes by hand, speakers, claims, tags,
+adjudication. Each change writes its ChangeRecord here, where it is made (signals miss bulk writes).
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import (
+    Adjudication,
+    ChangeRecord,
+    Claim,
+    ClaimQuote,
+    FrameTag,
+    Label,
+    Quote,
+    Speaker,
+    SpeakerAlias,
+    StanceAnnotation,
+)
+from .speakers import identifying
+from .text.speakers import name_key
+
+UNDO_DEPTH = 50
+
+
+class Invalid(ValueError):
+    """The request asks for something the data does not allow; the message says why."""
+
+
+class Conflict(Exception):
+    """Someone changed the object since the analyst loaded it."""
+
+
+# --- snapshots: what history keeps as before/after -------------------------------------------
+
+
+def stance_snapshot(stance: StanceAnnotation | None) -> dict | None:
+    if stance is None:
+        return None
+    return {
+        "quote": stance.quote_id,
+        "label_set": stance.label.label_set.name,
+        "label_set_id": stance.label_set_id,
+        "label": stance.label.name,
+        "label_id": stance.label_id,
+        "note": stance.note,
+    }
+
+
+def quote_snapshot(quote: Quote) -> dict:
+    return {
+        "text": quote.text,
+        "start": quote.start,
+        "end": quote.end,
+        "speaker": quote.speaker.name if quote.speaker_id else None,
+        "speaker_id": quote.speaker_id,
+        "deleted": quote.deleted_at is not None,
+    }
+
+
+def claim_snapshot(claim: Claim) -> dict:
+    return {
+        "text": claim.text,
+        "version": claim.version,
+        "tags": sorted(claim.tags.values_list("name", flat=True)),
+    }
+
+
+# --- stance labels ---------------------------------------------------------------------------
+
+
+def _stance_for_update(user, quote_id, label_set_id):
+    return (
+        StanceAnnotation.objects.select_for_update()
+        .select_related("label__label_set")
+        .filter(annotator=user, quote_id=quote_id, label_set_id=label_set_id)
+        .first()
+    )
+
+
+def _apply_stance(user, quote, label: Label | None, label_set_id, note, when):
+    """Make the user's stance on the quote be `label` (None removes it). Returns the record or None."""
+    stance = _stance_for_update(user, quote.pk, label_set_id)
+    before = stance_snapshot(stance)
+    if label is None:
+        if stance is None:
+            return None
+        stance.delete()
+        return ChangeRecord.record(
+            user, ChangeRecord.DELETE, "stance", before["quote"], quote.article_id, before, None
+        )
+    if stance is None:
+        try:
+            # A savepoint: a concurrent double submit may have inserted the row meanwhile.
+            with transaction.atomic():
+                stance = StanceAnnotation.objects.create(
+                    annotator=user,
+                    quote=quote,
+                    label_set_id=label_set_id,
+                    label=label,
+                    note=note,
+                    created_at=when,
+                    updated_at=when,
+                )
+            action = ChangeRecord.CREATE
+        except IntegrityError:
+            stance = _stance_for_update(user, quote.pk, label_set_id)
+            before = stance_snapshot(stance)
+    if before is not None:
+        if stance.label_id == label.pk and stance.note == note:
+            return None  # the same answer again: nothing changes, nothing to record
+        stance.label = label
+        stance.note = note
+        stance.updated_at = when
+        stance.save(update_fields=["label", "note", "updated_at"])
+        action = ChangeRecord.CHANGE
+    stance.label = label
+    return ChangeRecord.record(
+        user, action, "stance", quote.pk, quote.article_id, before, stance_snapshot(stance)
+    )
+
+
+def set_label(user, quote: Quote, label: Label, note: str = "", session=None):
+    """Save the analyst's label for the quote (one per analyst, quote and label set)."""
+    note = note.strip()
+    if label.label_set.note_required and not note:
+        raise Invalid(f"“{label.label_set.name}” needs a note explaining the choice.")
+    if quote.deleted_at is not None:
+        raise Invalid("This quote was deleted; restore it before labelling it.")
+    with transaction.atomic():
+        record = _apply_stance(user, quote, label, label.label_set_id, note, timezone.now())
+    if record is not None and session is not None:
+        _push_undo(session, quote.article_id, record.pk)
+    return record
+
+
+def remove_label(user, quote: Quote, label_set_id: int, session=None):
+    with transaction.atomic():
+        record = _apply_stance(user, quote, None, label_set_id, "", timezone.now())
+    if record is not None and session is not None:
+        _push_undo(session, quote.article_id, record.pk)
+    return record
+
+
+def _push_undo(session, article_id, record_id):
+    stacks = session.get("undo", {})
+    stack = stacks.get(str(article_id), [])
+    stack = (stack + [record_id])[-UNDO_DEPTH:]
+    stacks[str(article_id)] = stack
+    session["undo"] = stacks
+
+
+def undo_last(user, article_id: int, session) -> ChangeRecord | None:
+    """Put back the label the analyst's last label change replaced (or remove the label it
+    added). The undo is itself a change in the history; nothing is erased."""
+    stacks = session.get("undo", {})
+    stack = stacks.get(str(article_id), [])
+    while stack:
+        record_id = stack.pop()
+        stacks[str(article_id)] = stack
+        session["undo"] = stacks
+        original = ChangeRecord.objects.filter(
+            pk=record_id, user=user, subject="stance", article_id=article_id
+        ).first()
+        if original is None:
+            continue
+        state = original.before or original.after
+        quote = Quote.objects.filter(pk=state["quote"]).first()
+        if quote is None:
+            continue
+        label = None
+        if original.before is not None:
+            label = Label.objects.filter(pk=original.before["label_id"]).first()
+            if label is None:
+                continue
+        with transaction.atomic():
+            record = _apply_stance(
+                user,
+                quote,
+                label,
+                state["label_set_id"],
+                original.before["note"] if original.before else "",
+                timezone.now(),
+            )
+        if record is not None:
+            return record
+    return None
+
+
+# --- quotes by hand --------------------------------------------------------------------------
+
+
+def _check_span(body: str, start: int, end: int, text: str | None = None):
+    if not (0 <= start < end <= len(body)):
+        raise Invalid(
+            f"Offsets {start}–{end} are outside the article body ({len(body)} characters)."
+        )
+    if text is not None and body[start:end] != text:
+        raise Invalid("The selected text does not match the article body at those offsets.")
+
+
+def create_quote(user, article, start: int, end: int, text: str) -> Quote:
+    _check_span(article.body, start, end, text)
+    with transaction.atomic():
+        quote = Quote.objects.create(
+            article=article,
+            start=start,
+            end=end,
+            text=text,
+            origin=Quote.ANALYST,
+            kind=Quote.DIRECT,
+            created_by=user,
+        )
+        ChangeRecord.record(
+            user, ChangeRecord.CREATE, "quote", quote.pk, article.pk, None, quote_snapshot(quote)
+        )
+    return quote
+
+
+def _quote_for_update(quote_id):
+    return Quote.objects.select_for_update().select_related("article", "speaker").get(pk=quote_id)
+
+
+def adjust_quote(user, quote_id: int, start: int, end: int) -> Quote:
+    with transaction.atomic():
+        quote = _quote_for_update(quote_id)
+        _check_span(quote.article.body, start, end)
+        before = quote_snapshot(quote)
+        quote.start, quote.end, quote.text = start, end, quote.article.body[start:end]
+        quote.full_clean(exclude=["article", "speaker", "created_by"])
+        quote.save(update_fields=["start", "end", "text"])
+        ChangeRecord.record(
+            user, ChangeRecord.CHANGE, "quote", quote.pk, quote.article_id, before,
+            quote_snapshot(quote),
+        )  # fmt: skip
+    return quote
+
+
+def delete_quote(user, quote_id: int) -> Quote:
+    """Soft delete: the quote and its labels stay in the database and come back on restore."""
+    with transaction.atomic():
+        quote = _quote_for_update(quote_id)
+        if quote.deleted_at is None:
+            before = quote_snapshot(quote)
+            quote.deleted_at = timezone.now()
+            quote.save(update_fields=["deleted_at"])
+            ChangeRecord.record(
+                user, ChangeRecord.DELETE, "quote", quote.pk, quote.article_id, before,
+                quote_snapshot(quote),
+            )  # fmt: skip
+    return quote
+
+
+def restore_quote(user, quote_id: int) -> Quote:
+    with transaction.atomic():
+        quote = _quote_for_update(quote_id)
+        if quote.deleted_at is not None:
+            before = quote_snapshot(quote)
+            quote.deleted_at = None
+            quote.save(update_fields=["deleted_at"])
+            ChangeRecord.record(
+                user, ChangeRecord.RESTORE, "quote", quote.pk, quote.article_id, before,
+                quote_snapshot(quote),
+            )  # fmt: skip
+    return quote
+
+
+def set_speaker(user, quote_id: int, speaker_id=None, new_name="", aliases="", role=""):
+    """Attribute the quote to an existing speaker, to a new one (with aliases), or to nobody."""
+    new_name = new_name.strip()
+    with transaction.atomic():
+        quote = _quote_for_update(quote_id)
+        before = quote_snapshot(quote)
+        if new_name:
+            speaker = Speaker.objects.create(name=new_name[:300], role=role.strip()[:300])
+            names = [new_name] + [a.strip() for a in aliases.split(",") if a.strip()]
+            SpeakerAlias.objects.bulk_create(
+                [
+                    SpeakerAlias(
+                        speaker=speaker,
+                        name=name[:300],
+                        key=name_key(name)[:300],
+                        matches=name == new_name and identifying(name),
+                    )
+                    for name in dict.fromkeys(names)
+                ]
+            )
+            ChangeRecord.record(
+                user, ChangeRecord.CREATE, "speaker", speaker.pk, quote.article_id, None,
+                {"name": speaker.name, "aliases": list(dict.fromkeys(names)), "role": speaker.role},
+            )  # fmt: skip
+        elif speaker_id:
+            speaker = Speaker.objects.filter(pk=speaker_id).first()
+            if speaker is None:
+                raise Invalid("No such speaker.")
+        else:
+            speaker = None
+        quote.speaker = speaker
+        quote.save(update_fields=["speaker"])
+        ChangeRecord.record(
+            user, ChangeRecord.CHANGE, "quote", quote.pk, quote.article_id, before,
+            quote_snapshot(quote),
+        )  # fmt: skip
+    return quote
+
+
+# --- claims and frame tags -------------------------------------------------------------------
+
+
+def create_claim(user, quote: Quote, text: str) -> Claim:
+    text = text.strip()
+    if not text:
+        raise Invalid("Write the claim in your own words.")
+    with transaction.atomic():
+        claim = Claim.objects.create(text=text, created_by=user)
+        ChangeRecord.record(user, ChangeRecord.CREATE, "claim", claim.pk, None, None,
+                            claim_snapshot(claim))  # fmt: skip
+        attach_quote(user, claim, quote)
+    return claim
+
+
+def attach_quote(user, claim: Claim, quote: Quote) -> bool:
+    """Link the quote to the claim; False when it already was."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                ClaimQuote.objects.create(claim=claim, quote=quote, added_by=user)
+        except IntegrityError:
+            return False
+        ChangeRecord.record(
+            user, ChangeRecord.CHANGE, "claim", claim.pk, quote.article_id,
+            None, {"claim": claim.text, "quote_added": quote.pk},
+        )  # fmt: skip
+    return True
+
+
+def detach_quote(user, claim: Claim, quote: Quote) -> bool:
+    with transaction.atomic():
+        deleted, _ = ClaimQuote.objects.filter(claim=claim, quote=quote).delete()
+        if deleted:
+            ChangeRecord.record(
+                user, ChangeRecord.CHANGE, "claim", claim.pk, quote.article_id,
+                {"claim": claim.text, "quote": quote.pk}, {"claim": claim.text, "quote_removed": quote.pk},
+            )  # fmt: skip
+    return bool(deleted)
+
+
+def edit_claim(user, claim_id: int, text: str, version: int, tag_ids) -> Claim:
+    """Change a claim's words and frame tags; refused when someone else changed it first."""
+    text = text.strip()
+    if not text:
+        raise Invalid("A claim cannot be empty.")
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().get(pk=claim_id)
+        if claim.version != version:
+            raise Conflict(
+                "Someone changed this claim while you were editing it; "
+                "your edit was not saved. Here is the current text."
+            )
+        tags = list(FrameTag.objects.filter(pk__in=tag_ids))
+        before = claim_snapshot(claim)
+        claim.text = text
+        claim.version += 1
+        claim.updated_at = timezone.now()
+        claim.save(update_fields=["text", "version", "updated_at"])
+        claim.tags.set(tags)
+        after = claim_snapshot(claim)
+        if {k: v for k, v in before.items() if k != "version"} == {
+            k: v for k, v in after.items() if k != "version"
+        }:
+            return claim
+        ChangeRecord.record(user, ChangeRecord.CHANGE, "claim", claim.pk, None, before, after)
+    return claim
+
+
+# --- adjudication ----------------------------------------------------------------------------
+
+
+def adjudicate(editor, quote: Quote, label: Label, note: str = "") -> Adjudication:
+    with transaction.atomic():
+        existing = (
+            Adjudication.objects.select_for_update()
+            .select_related("label")
+            .filter(quote=quote, label_set_id=label.label_set_id)
+            .first()
+        )
+        before = (
+            {"label_set": label.label_set.name, "label": existing.label.name, "note": existing.note}
+            if existing
+            else None
+        )
+        if existing is None:
+            existing = Adjudication(quote=quote, label_set_id=label.label_set_id)
+        existing.label, existing.editor, existing.note = label, editor, note.strip()
+        existing.updated_at = timezone.now()
+        existing.save()
+        ChangeRecord.record(
+            editor, ChangeRecord.CHANGE if before else ChangeRecord.CREATE, "adjudication",
+            existing.pk, quote.article_id, before,
+            {"label_set": label.label_set.name, "label": label.name, "note": existing.note},
+        )  # fmt: skip
+    return existing

@@ -1,0 +1,14 @@
+"""The reader's annotation panel as a tag, so the reader view needs no annotation code."""
+
+from django import template
+
+from ..views.annotation import panel_context
+
+register = template.Library()
+
+
+@register.inclusion_tag("articles/annotation/panel.html", takes_context=True)
+def annotation_panel(context):
+    panel = panel_context(context["request"], context["article"], context["quotes"])
+    panel["csp_nonce"] = context.get("csp_nonce")
+    return panel

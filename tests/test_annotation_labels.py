@@ -1,0 +1,275 @@
+"""Labelling quotes in the reader: one label per analyst, undo, notes, blind mode, roles."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from articles.models import ChangeRecord, Label, LabelSet, StanceAnnotation
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def presentation(db):
+    return LabelSet.objects.get(name="Presentation")
+
+
+@pytest.fixture
+def article(seeds):
+    return next(a for a in seeds if a.quotes.count() > 3)
+
+
+@pytest.fixture
+def quote(article):
+    return article.quotes.order_by("start").first()
+
+
+def label(presentation, name):
+    return presentation.labels.get(name=name)
+
+
+def post_label(client, quote, lab, note="", htmx=True):
+    data = {
+        "label": lab.pk if lab else "",
+        "label_set": lab.label_set_id if lab else "",
+        "note": note,
+    }
+    return client.post(
+        reverse("articles-quote-label", args=[quote.pk]), data, **(HX if htmx else {})
+    )
+
+
+def test_an_analyst_labels_a_quote_and_gets_its_entry_back(client_for, alice, quote, presentation):
+    client = client_for(alice)
+    response = post_label(client, quote, label(presentation, "endorses"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html
+    assert f'id="qe-{quote.pk}"' in html
+    assert "you: endorses" in html
+    stance = StanceAnnotation.objects.get()
+    assert (stance.annotator, stance.quote, stance.label.name) == (alice, quote, "endorses")
+    record = ChangeRecord.objects.get(subject="stance")
+    assert record.action == "create" and record.before is None
+    assert record.after["label"] == "endorses" and record.article_id == quote.article_id
+
+
+def test_without_htmx_the_label_post_redirects_to_the_reader(
+    client_for, alice, quote, presentation
+):
+    response = post_label(client_for(alice), quote, label(presentation, "endorses"), htmx=False)
+    assert response.status_code == 302
+    assert response.url == reverse("articles-reader", args=[quote.article_id])
+
+
+def test_changing_a_label_keeps_one_row_and_records_before_and_after(
+    client_for, alice, quote, presentation
+):
+    client = client_for(alice)
+    post_label(client, quote, label(presentation, "endorses"))
+    post_label(client, quote, label(presentation, "disputes"), note="refuted in para 3")
+    stance = StanceAnnotation.objects.get()
+    assert stance.label.name == "disputes" and stance.note == "refuted in para 3"
+    change = ChangeRecord.objects.filter(subject="stance").last()
+    assert change.action == "change"
+    assert change.before["label"] == "endorses" and change.after["label"] == "disputes"
+
+
+def test_a_double_submit_creates_one_label_and_one_history_record(
+    client_for, alice, quote, presentation
+):
+    client = client_for(alice)
+    for _ in range(2):
+        assert post_label(client, quote, label(presentation, "endorses")).status_code == 200
+    assert StanceAnnotation.objects.count() == 1
+    assert ChangeRecord.objects.filter(subject="stance").count() == 1
+
+
+def test_two_analysts_keep_their_own_labels_on_the_same_quote(
+    client, alice, bob, quote, presentation
+):
+    client.force_login(alice)
+    post_label(client, quote, label(presentation, "endorses"))
+    client.force_login(bob)
+    post_label(client, quote, label(presentation, "disputes"))
+    assert dict(StanceAnnotation.objects.values_list("annotator__username", "label__name")) == {
+        "alice": "endorses",
+        "bob": "disputes",
+    }
+
+
+def test_undo_restores_the_previous_label_then_removes_the_first(
+    client_for, alice, quote, article, presentation
+):
+    client = client_for(alice)
+    undo = reverse("articles-undo", args=[article.pk])
+    post_label(client, quote, label(presentation, "endorses"))
+    post_label(client, quote, label(presentation, "disputes"))
+    response = client.post(undo, **HX)
+    assert response.status_code == 200 and "<html" not in response.content.decode()
+    assert StanceAnnotation.objects.get().label.name == "endorses"
+    client.post(undo, **HX)
+    assert not StanceAnnotation.objects.exists()
+    actions = list(ChangeRecord.objects.filter(subject="stance").values_list("action", flat=True))
+    assert actions == ["create", "change", "change", "delete"]  # history is kept
+
+
+def test_undo_only_touches_the_analysts_own_labels(
+    client, alice, bob, quote, article, presentation
+):
+    client.force_login(alice)
+    post_label(client, quote, label(presentation, "endorses"))
+    client.force_login(bob)
+    post_label(client, quote, label(presentation, "disputes"))
+    client.post(reverse("articles-undo", args=[article.pk]), **HX)
+    assert list(StanceAnnotation.objects.values_list("annotator__username", flat=True)) == ["alice"]
+
+
+def test_clearing_a_label_removes_only_ones_own(client, alice, bob, quote, presentation):
+    client.force_login(alice)
+    post_label(client, quote, label(presentation, "endorses"))
+    client.force_login(bob)
+    response = client.post(
+        reverse("articles-quote-label", args=[quote.pk]),
+        {"label": "", "label_set": presentation.pk},
+        **HX,
+    )
+    assert response.status_code == 200
+    assert StanceAnnotation.objects.get().annotator == alice
+
+
+def test_a_label_set_that_requires_a_note_refuses_a_label_without_one(
+    client_for, alice, quote, presentation
+):
+    presentation.note_required = True
+    presentation.save()
+    client = client_for(alice)
+    response = post_label(client, quote, label(presentation, "endorses"))
+    assert response.status_code == 422
+    assert "needs a note" in response.content.decode()
+    assert not StanceAnnotation.objects.exists()
+    assert post_label(client, quote, label(presentation, "endorses"), "why").status_code == 200
+
+
+@pytest.mark.parametrize("bad", ["abc", "999999", ""])
+def test_a_bad_label_id_is_refused(client_for, alice, quote, bad):
+    response = client_for(alice).post(
+        reverse("articles-quote-label", args=[quote.pk]), {"label": bad, "label_set": "x"}, **HX
+    )
+    assert response.status_code == 422
+    assert not StanceAnnotation.objects.exists()
+
+
+def test_a_deleted_quote_cannot_be_labelled(client_for, alice, quote, presentation):
+    from django.utils import timezone
+
+    quote.deleted_at = timezone.now()
+    quote.save()
+    assert post_label(client_for(alice), quote, label(presentation, "endorses")).status_code == 404
+
+
+def test_a_viewer_is_refused_and_sees_no_label_buttons(client_for, victor, quote, presentation):
+    client = client_for(victor)
+    assert post_label(client, quote, label(presentation, "endorses")).status_code == 403
+    assert client.post(reverse("articles-undo", args=[quote.article_id])).status_code == 403
+    page = client.get(reverse("articles-reader", args=[quote.article_id])).content.decode()
+    assert "label-button" not in page and "undo-button" not in page
+    assert not StanceAnnotation.objects.exists()
+
+
+def test_an_anonymous_visitor_is_sent_to_log_in(client, quote, presentation):
+    response = post_label(client, quote, label(presentation, "endorses"), htmx=False)
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+    assert not StanceAnnotation.objects.exists()
+
+
+def test_an_editor_can_label_too(client_for, eddie, quote, presentation):
+    assert (
+        post_label(client_for(eddie), quote, label(presentation, "neutral report")).status_code
+        == 200
+    )
+
+
+def test_a_label_post_without_the_csrf_token_is_refused(alice, quote, presentation):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    assert post_label(client, quote, label(presentation, "endorses")).status_code == 403
+    assert not StanceAnnotation.objects.exists()
+
+
+def test_the_reader_shows_label_buttons_with_keys_for_an_analyst(
+    client_for, alice, article, presentation
+):
+    page = client_for(alice).get(reverse("articles-reader", args=[article.pk])).content.decode()
+    assert 'data-key="e"' in page and "label-button" in page
+    assert "js/annotate.js" in page
+
+
+def test_switching_label_set_is_remembered(client_for, alice, article, presentation):
+    other = LabelSet.objects.get(name="Stance toward target")
+    client = client_for(alice)
+    page = client.get(reverse("articles-reader", args=[article.pk]) + f"?set={other.pk}")
+    assert 'data-key="f"' in page.content.decode()
+    again = client.get(reverse("articles-reader", args=[article.pk])).content.decode()
+    assert 'data-key="f"' in again and 'data-key="e"' not in again
+
+
+def test_blind_mode_hides_others_labels_until_one_has_labelled(
+    client, alice, bob, quote, article, presentation
+):
+    client.force_login(alice)
+    post_label(client, quote, label(presentation, "endorses"))
+    client.force_login(bob)
+    client.post(reverse("articles-blind"), {"next": "/"})
+    reader = reverse("articles-reader", args=[article.pk])
+    page = client.get(reader).content.decode()
+    assert "alice: endorses" not in page and "hidden (blind mode)" in page
+    response = post_label(client, quote, label(presentation, "disputes"))
+    assert "alice: endorses" in response.content.decode()  # shown once bob has labelled
+    client.post(reverse("articles-blind"), {"next": "/"})
+    assert "alice: endorses" in client.get(reader).content.decode()
+
+
+def test_without_blind_mode_others_labels_are_shown(
+    client, alice, bob, quote, article, presentation
+):
+    client.force_login(alice)
+    post_label(client, quote, label(presentation, "endorses"))
+    client.force_login(bob)
+    assert (
+        "alice: endorses"
+        in client.get(reverse("articles-reader", args=[article.pk])).content.decode()
+    )
+
+
+def test_hostile_notes_and_label_names_are_escaped(client_for, alice, quote, presentation):
+    evil = Label.objects.create(
+        label_set=presentation, name='<script>alert("x")</script>', key="z", colour="#000000"
+    )
+    client = client_for(alice)
+    response = post_label(client, quote, evil, note='</script><img src=x onerror="alert(1)">')
+    html = response.content.decode()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert StanceAnnotation.objects.get().note == '</script><img src=x onerror="alert(1)">'
+    page = client.get(reverse("articles-reader", args=[quote.article_id])).content.decode()
+    assert "<script>alert" not in page and "<img src=x" not in page
+
+
+def test_the_reader_panel_costs_a_bounded_number_of_queries(
+    client_for, alice, article, presentation, django_assert_max_num_queries
+):
+    client = client_for(alice)
+    for q in article.quotes.all():
+        post_label(client, q, label(presentation, "endorses"))
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("articles-reader", args=[article.pk])).status_code == 200
+
+
+def test_a_label_request_costs_a_bounded_number_of_queries(
+    client_for, alice, quote, presentation, django_assert_max_num_queries
+):
+    client = client_for(alice)
+    endorses = label(presentation, "endorses")
+    with django_assert_max_num_queries(18):
+        post_label(client, quote, endorses)
