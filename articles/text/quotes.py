@@ -899,6 +899,7 @@ def extract_quotes(body: str) -> Extraction:
     quotes, speaking = [], []
     previous: _Raw | None = None
     previous_person: _Person | None = None
+    dropped: _Raw | None = None  # the last scare quote
     for k, raw in enumerate(raws):
         text = body[raw.start : raw.end]
         person = resolved.get(id(raw))
@@ -906,7 +907,12 @@ def extract_quotes(body: str) -> Extraction:
             person = _carry_over(raw, previous, previous_person, timeline)
             if person is None:
                 person = _next_in_paragraph(raw, raws[k + 1 :], resolved)
-        elif _is_scare_quote(body, raw, text):
+        elif _is_scare_quote(body, raw, text) or (
+            dropped is not None
+            and len(text.split()) <= _SCARE_MAX_WORDS
+            and body[dropped.close + 1 : raw.open].strip() in ("and", "or", ",")
+        ):  # "“demilitarizing” and “denazifying”": a term listed with a scare quote is one
+            dropped = raw
             continue
         if raw.speaker_phrase is None and len(text.split()) <= _SCARE_MAX_WORDS:
             continue
