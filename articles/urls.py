@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import agreement, annotation, claims, compare, health, reading
+from .views import agreement, annotation, claims, compare, coverage, health, reading
 
 urlpatterns = [
     path("", reading.article_list, name="articles-list"),
@@ -30,6 +30,17 @@ urlpatterns = [
     path("claims/<int:pk>/", claims.claim_detail, name="articles-claim"),
     path("agreement/", agreement.agreement, name="articles-agreement"),
     path("agreement/adjudicate/", agreement.adjudicate, name="articles-adjudicate"),
+    # Coverage: the review queue of suggested links, and stories
+    path("coverage/", coverage.queue, name="articles-coverage"),
+    path("coverage/<int:pk>/decide/", coverage.decide, name="articles-coverage-decide"),
+    path("coverage/undo/", coverage.undo, name="articles-coverage-undo"),
+    path("stories/<int:pk>/", coverage.story_detail, name="articles-story"),
+    path(
+        "stories/<int:pk>/remove/<int:article_id>/",
+        coverage.story_remove,
+        name="articles-story-remove",
+    ),
+    path("stories/<int:pk>/merge/", coverage.story_merge, name="articles-story-merge"),
     path("healthz", health.healthz, name="articles-healthz"),
     # The page benchmark's baseline: answers 404 unless NEWSDESK_BENCH=1.
     path("bench/hello", reading.hello, name="articles-bench-hello"),
