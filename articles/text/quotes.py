@@ -62,7 +62,8 @@ _CUE_VERBS = (
     "concedes reiterated reiterates maintained maintains asserted asserts alleged alleges "
     "charged demanded denied denies confirmed confirms revealed reveals testified testifies "
     "quipped quips lamented laments boasted boasts cautioned cautions agreed agrees believes "
-    "believed thinks thought wondered wonders mused muses shouted yelled pointed went"
+    "believed thinks thought wondered wonders mused muses shouted yelled pointed went reads "
+    "reports reported sings sang"
 ).split()
 _CUE_TAILS = {"pointed": r"\s+out", "went": r"\s+on(?:\s+to\s+\w+)?"}
 _AUX = r"(?:(?:has|have|had|would|will|did|could|also|later|then|again|once|previously)\s+){0,2}"
@@ -544,10 +545,11 @@ _APPOSITION_OPENERS = frozenset("a an the who whose one his her its their".split
 def _apposed_speaker(masked: str, tokens: list[tuple[int, str]], i: int) -> tuple[int, str] | None:
     """ "Brian Fallon, the campaign’s press secretary, said": the name before an apposition
     (or a "who …" clause) that sits between it and the cue."""
+    found = None
     for k in range(i - 1, max(-1, i - 30), -1):
         token = tokens[k][1]
         if token[-1:] in ".;:!?" or token in ("said", "says"):
-            return None
+            break
         if not token.endswith(","):
             continue
         after = tokens[k + 1][1]
@@ -563,14 +565,15 @@ def _apposed_speaker(masked: str, tokens: list[tuple[int, str]], i: int) -> tupl
             if bare[:1] == "(" and bare[-1:] == ")":  # "Gwen Moore (D-Wis.), head of …"
                 name_end = k - 1
             else:
-                return None
+                continue
         j = name_end - 1
         while j >= 0 and name_end - j < 6 and _is_name_token(tokens[j][1]):
             j -= 1
         start = tokens[j + 1][0]
         text = masked[start : tokens[name_end][0] + len(tokens[name_end][1])].rstrip(",")
-        return (start, text) if _parse_phrase(text).name else None
-    return None
+        if _parse_phrase(text).name:
+            found = (start, text)
+    return found
 
 
 def _speaker_before(masked: str, end: int, floor: int) -> tuple[int, str] | None:
@@ -597,6 +600,17 @@ def _speaker_before(masked: str, end: int, floor: int) -> tuple[int, str] | None
         j -= 1  # "Putin’s spokesman"
     if j >= 0 and tokens[j][1].casefold() in _DETERMINERS:
         j -= 1
+    while (
+        j >= 1
+        and tokens[j][1] in ("of", "on", "for")
+        and tokens[j - 1][1][:1].isupper()
+        and tokens[j - 1][1].casefold() not in _ROLE_WORD_SET
+        and tokens[j - 1][1][-1:] not in ",.;:"
+    ):  # an organisation's name: "the Commission on Presidential Debates"
+        k = j - 1
+        while k >= 0 and j - k < 5 and _is_name_token(tokens[k][1]):
+            k -= 1
+        j = k
     if j >= 1 and tokens[j][1] in ("for", "of", "to"):
         k = j - 1
         while k >= 0 and tokens[k][1].casefold() in _ROLE_WORD_SET:
@@ -656,6 +670,25 @@ def _attribute(
     m = _HEADLINE_INTRO.match(masked, s_start, raw.open)
     if m:
         raw.speaker_phrase = (m.start("speaker"), m.group("speaker"))
+        return
+    m = _PARTICIPLE.search(masked, s_start, raw.open)
+    if m:  # "Trump unleashed a series of tweets, saying that …": the subject speaks
+        subject = _SUBJECT.match(masked, s_start)
+        if subject is not None and _parse_phrase(subject.group("speaker")).name:
+            raw.speaker_phrase = (subject.start("speaker"), subject.group("speaker"))
+            raw.cue = m.group().strip(", ")
+
+
+_PARTICIPLE = re.compile(
+    r"(?<![\w’'-])(?:saying|adding|calling|describing|arguing|noting|insisting|warning|"
+    r"claiming|telling|writing|asking|tweeting|declaring|accusing|branding|labeling|"
+    r"labelling|dubbing)\b"
+)
+_SUBJECT = re.compile(
+    rf"(?:(?:But|And|Then|Still|Meanwhile|However|Now|Later|Earlier|On{_SP}\w+),?{_SP})?"
+    rf"(?:{_DETERMINER}{_SP})?(?P<speaker>{_NAME_RUN}),?{_SP}"
+    rf"(?:\w+ly{_SP})?(?:(?:has|had|was|is|also|then|later|again){_SP})?[a-z]"
+)
 
 
 def _clean_cue(cue: str) -> str:
