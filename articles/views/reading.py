@@ -2,11 +2,11 @@
 
 import datetime as dt
 import os
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from math import ceil
 
-from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -227,20 +227,10 @@ def article_reader(request, pk):
         Article.objects.visible().select_related("outlet", "story").defer("raw_text"), pk=pk
     )
     quotes = list(article.quotes.visible().select_related("speaker").order_by("start", "id"))
-    # Current labels: how many analysts gave each label to each quote (one query).
-    labels = defaultdict(list)
-    for row in (
-        StanceAnnotation.objects.filter(quote__article=article, quote__deleted_at__isnull=True)
-        .values("quote_id", "label_set__name", "label__name", "label__colour")
-        .annotate(n=Count("pk"))
-        .order_by("quote_id", "label_set__order", "label__order", "label__name")
-    ):
-        labels[row["quote_id"]].append(row)
     speakers = Counter()
     names = {}
     for quote in quotes:
         quote.colour = (quote.speaker_id or 0) % SPEAKER_COLOURS
-        quote.labels = labels.get(quote.pk, [])
         speakers[quote.speaker_id] += 1
         names[quote.speaker_id] = quote.speaker
     speaker_list = [
