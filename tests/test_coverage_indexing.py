@@ -142,3 +142,32 @@ def test_seeds_link_the_three_interview_versions_and_not_the_macron_call(seeds):
     for x in ["000", "001", "002"]:
         link = pair(by_name[x], by_name["003"])
         assert link is None or link.score < 0.5, (x, link.score)
+
+
+@pytest.mark.django_db
+def test_suggest_links_rebuilds_the_index_of_a_restored_corpus():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    a = imported(PESKOV_A, "a.txt")
+    b = imported(PESKOV_B, "b.txt")
+    # A restore brings articles and links but no derived index.
+    ArticleFingerprint.objects.all().delete()
+    BandKey.objects.all().delete()
+    BlockingKey.objects.all().delete()
+    TermCount.objects.all().delete()
+    CoverageLink.objects.all().delete()
+    out = StringIO()
+    call_command("suggest_links", stdout=out)
+    assert out.getvalue().startswith("indexed=2 ")
+    assert pair(a, b).status == CoverageLink.SUGGESTED
+    c = imported(QUAKE, "quake.txt")
+    ArticleFingerprint.objects.filter(article=c).delete()
+    out = StringIO()
+    call_command("suggest_links", stdout=out)
+    assert out.getvalue().startswith("indexed=1 ")
+    out = StringIO()
+    call_command("suggest_links", "--rebuild", stdout=out)
+    assert out.getvalue().startswith("indexed=3 ")
+    assert ArticleFingerprint.objects.count() == 3

@@ -101,15 +101,18 @@ def annotated(seeds, alice, bob, eddie):
     ClaimQuote.objects.create(claim=claim, quote=q3, added_by=bob)
     story = Story.objects.create(title="Peskov to Izvestia")
     Article.objects.filter(pk__in=[first.pk, second.pk]).update(story=story)
-    CoverageLink.objects.create(
+    # The import already suggested this link; the analyst's review replaces the suggestion.
+    CoverageLink.objects.update_or_create(
         article_a=first,
         article_b=second,
-        relation="translation",
-        status="confirmed",
-        score=0.8125,
-        reviewed_by=eddie,
-        reviewed_at=timezone.now(),
-        evidence={"shared_names": ["Peskov"]},
+        defaults=dict(
+            relation="translation",
+            status="confirmed",
+            score=0.8125,
+            reviewed_by=eddie,
+            reviewed_at=timezone.now(),
+            evidence={"shared_names": ["Peskov"]},
+        ),
     )
     a, b = sorted([q1.pk, q3.pk])
     QuoteAlignment.objects.create(quote_a_id=a, quote_b_id=b, linked=True, decided_by=alice)
