@@ -3,6 +3,7 @@
 from collections import defaultdict
 from itertools import combinations
 
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -94,9 +95,12 @@ def agreement(request):
 def adjudicate(request):
     """An editor records the final label for a disputed quote."""
     require_editor(request.user)
-    quote = _visible_quote(_int(request.POST.get("quote"), "quote"))
-    label = get_object_or_404(
-        Label.objects.select_related("label_set"), pk=_int(request.POST.get("label"), "label")
-    )
+    try:
+        quote_id = _int(request.POST.get("quote"), "quote")
+        label_id = _int(request.POST.get("label"), "label")
+    except annotation.Invalid as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    quote = _visible_quote(quote_id)
+    label = get_object_or_404(Label.objects.select_related("label_set"), pk=label_id)
     annotation.adjudicate(request.user, quote, label, request.POST.get("note", ""))
     return redirect(reverse("articles-agreement") + f"?set={label.label_set_id}#dq{quote.pk}")
