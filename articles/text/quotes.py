@@ -35,12 +35,12 @@ class Extraction:
 _UPPER = "".join(chr(c) for c in range(0x2000) if chr(c).isupper())
 # Abbreviations written before or inside names: "Mr. Obama", "Sen. Claire McCaskill".
 _ABBREVIATIONS = (
-    "Mr Mrs Ms Dr Sen Rep Gov Lt Gen Rev Sgt Col Capt Prof Jr Sr St Mt Ft Gen Sens Reps Amb"
+    "Mr Mrs Ms Dr Sen Rep Gov Lt Gen Rev Sgt Col Capt Prof Jr Sr St Mt Ft Gen Sens Reps Amb Del"
 ).split()
 _ABBREVIATION_SET = frozenset(a + "." for a in _ABBREVIATIONS)
 # Those that name an office, not a person: "Sen. Claire McCaskill" is Claire McCaskill.
 _TITLE_ABBREVIATIONS = frozenset(
-    "Sen. Rep. Gov. Lt. Gen. Rev. Sgt. Col. Capt. Prof. Amb. Sens. Reps.".split()
+    "Sen. Rep. Gov. Lt. Gen. Rev. Sgt. Col. Capt. Prof. Amb. Sens. Reps. Del.".split()
 )
 _CAP = (
     rf"(?:(?:{'|'.join(sorted(set(_ABBREVIATIONS), key=len, reverse=True))})\.(?!\w)"
@@ -671,21 +671,23 @@ def _attribute(
     if m:
         raw.speaker_phrase = (m.start("speaker"), m.group("speaker"))
         return
-    m = _PARTICIPLE.search(masked, s_start, raw.open)
-    if m:  # "Trump unleashed a series of tweets, saying that …": the subject speaks
-        subject = _SUBJECT.match(masked, s_start)
-        if subject is not None and _parse_phrase(subject.group("speaker")).name:
-            raw.speaker_phrase = (subject.start("speaker"), subject.group("speaker"))
-            raw.cue = m.group().strip(", ")
+    # No cue: the sentence's subject is the likeliest speaker ("Trump unleashed a series of
+    # tweets, saying …", "Reid has gone after Trump as a “human leech …”"). Without a cue word
+    # the quote is not attached, and a short one stays a scare quote.
+    subject = _SUBJECT.match(masked, s_start, raw.open)
+    if subject is not None and _parse_phrase(subject.group("speaker")).name:
+        raw.speaker_phrase = (subject.start("speaker"), subject.group("speaker"))
+        m = _PARTICIPLE.search(masked, subject.end(), raw.open)
+        raw.cue = m.group() if m else ""
 
 
 _PARTICIPLE = re.compile(
     r"(?<![\w’'-])(?:saying|adding|calling|describing|arguing|noting|insisting|warning|"
     r"claiming|telling|writing|asking|tweeting|declaring|accusing|branding|labeling|"
-    r"labelling|dubbing)\b"
+    r"labelling|dubbing|called|calls)\b"
 )
 _SUBJECT = re.compile(
-    rf"(?:(?:But|And|Then|Still|Meanwhile|However|Now|Later|Earlier|On{_SP}\w+),?{_SP})?"
+    rf"(?:[{_UPPER}][^,.;:“”\"\n]{{0,60}},{_SP}|(?:But|And|Then|Still|Meanwhile|However|Now){_SP})?"
     rf"(?:{_DETERMINER}{_SP})?(?P<speaker>{_NAME_RUN}),?{_SP}"
     rf"(?:\w+ly{_SP})?(?:(?:has|had|was|is|also|then|later|again){_SP})?[a-z]"
 )
