@@ -704,11 +704,21 @@ _NAMING_WORDS = frozenset(
 )
 
 
+# Cues that take a thing as their object ("announced a “special military operation”"): a
+# short quoted term after them names the thing, it does not report words.
+_OBJECT_CUES = frozenset(
+    "announced announces declared declares promised vowed threatened threatens revealed "
+    "reveals confirmed confirms denied denies posted went pointed".split()
+)
+
+
 def _is_scare_quote(body: str, raw: _Raw, text: str) -> bool:
-    """Short quoted terms are scare quotes unless attributed speech: 1–3 words are kept only
-    when a cue stands right next to them ("“contradictory,” the spokesman noted"), or when the
-    sentence has a speaker with a cue, the term is not a proper name ("Izvestia") and it is not
-    named as a thing ("announced a “special military operation”")."""
+    """Short quoted terms are scare quotes unless attributed speech: 1–3 words are kept when
+    a cue stands right next to them ("“contradictory,” the spokesman noted"), or when their
+    sentence attributes them: a speaker with a cue that reports words ("Clinton called him a
+    “con”", "Trump said the system is “rigged”"). A proper name ("Izvestia"), a term with no
+    attribution in its sentence ("after his “re-election”") and a term named as the object of
+    a cue such as "announced" stay scare quotes."""
     if len(text.split()) > _SCARE_MAX_WORDS:
         return False
     if raw.attached:
@@ -717,8 +727,10 @@ def _is_scare_quote(body: str, raw: _Raw, text: str) -> bool:
         return True
     if all(w[:1].isupper() for w in text.split() if w[:1].isalpha()):
         return True
-    word_before = body[max(raw.paragraph_start, raw.open - 12) : raw.open].split()[-1:]
-    return bool(word_before) and word_before[0].casefold() in _NAMING_WORDS
+    verb = raw.cue.split()[-1].casefold() if raw.cue.split() else ""
+    if verb in _OBJECT_CUES:
+        return True
+    return False
 
 
 def _kind(body: str, raw: _Raw, text: str) -> str:
