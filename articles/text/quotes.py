@@ -232,7 +232,13 @@ def _double_quoted(body: str, start: int, end: int) -> list[tuple[int, int, bool
                 closes = False
         elif mark in "”»":
             if not stack:
-                continue  # a stray closer
+                if (
+                    mark == "”"
+                    and (i == start or body[i - 1] == "\n")
+                    and _looks_opening(body, i, end)
+                ):
+                    stack.append((mark, i))  # a paragraph opened with the wrong mark: ”Fear.
+                continue  # otherwise a stray closer
             closes = True
         elif stack and stack[-1][0] == '"':
             closes = True
@@ -675,19 +681,23 @@ def _attribute(
     # tweets, saying …", "Reid has gone after Trump as a “human leech …”"). Without a cue word
     # the quote is not attached, and a short one stays a scare quote.
     subject = _SUBJECT.match(masked, s_start, raw.open)
-    if subject is not None and _parse_phrase(subject.group("speaker")).name:
+    if subject is not None and (
+        (phrase := _parse_phrase(subject.group("speaker"))).name or phrase.pronoun
+    ):
         raw.speaker_phrase = (subject.start("speaker"), subject.group("speaker"))
-        m = _PARTICIPLE.search(masked, subject.end(), raw.open)
+        m = _PARTICIPLE.search(masked, subject.end("speaker"), raw.open)
         raw.cue = m.group() if m else ""
 
 
 _PARTICIPLE = re.compile(
     r"(?<![\w’'-])(?:saying|adding|calling|describing|arguing|noting|insisting|warning|"
     r"claiming|telling|writing|asking|tweeting|declaring|accusing|branding|labeling|"
-    r"labelling|dubbing|called|calls)\b"
+    r"labelling|dubbing|called|calls|call|described|describes|describe|dubbed|labeled|"
+    r"labelled|branded|termed|likened|blasted|slammed|criticized|criticised|praised|"
+    r"dismissed|accuse|accused|mocked|derided|hailed|touted|lambasted|decried)\b"
 )
 _SUBJECT = re.compile(
-    rf"(?:[{_UPPER}][^,.;:“”\"\n]{{0,60}},{_SP}|(?:But|And|Then|Still|Meanwhile|However|Now){_SP})?"
+    rf"(?:[{_UPPER}][^,.;:“”\"\n]{{0,100}},{_SP}|(?:But|And|Then|Still|Meanwhile|However|Now){_SP})?"
     rf"(?:{_DETERMINER}{_SP})?(?P<speaker>{_NAME_RUN}),?{_SP}"
     rf"(?:\w+ly{_SP})?(?:(?:has|had|was|is|also|then|later|again){_SP})?[a-z]"
 )
