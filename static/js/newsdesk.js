@@ -50,6 +50,15 @@
     }
   });
 
+  // Filter forms leave empty fields out of the request, so the pushed URL stays short and true.
+  document.addEventListener("htmx:configRequest", function (event) {
+    const params = event.detail.parameters;
+    if (!params || event.detail.verb !== "get" || typeof params.keys !== "function") return;
+    Array.from(params.keys()).forEach(function (key) {
+      if (params.getAll(key).every((value) => value === "")) params.delete(key);
+    });
+  });
+
   document.addEventListener("click", function (event) {
     const mark = event.target.closest("mark.quote[data-quote]");
     if (mark) {
