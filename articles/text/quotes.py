@@ -743,6 +743,35 @@ def _is_scare_quote(body: str, raw: _Raw, text: str) -> bool:
     return False
 
 
+# "PENCE: Well, look, …": a turn of an interview transcript, set in quote marks as a block.
+_TRANSCRIPT_TURN = re.compile(r"[A-Z][A-Z.'’ -]{1,30}:\s")
+_TITLE_SMALL_WORDS = frozenset("a an the of and on in to for at by with or".split())
+
+
+def _is_title_case(text: str) -> bool:
+    words = [w for w in text.split() if w[:1].isalpha()]
+    return (
+        bool(words)
+        and words[0][:1].isupper()
+        and all(w[:1].isupper() or w in _TITLE_SMALL_WORDS for w in words)
+    )
+
+
+def _not_speech(body: str, raw: _Raw, text: str) -> bool:
+    """Quoted text that is no one's words: transcript turns, attribute values in leftover
+    markup (tweet-date="…"), and the titles of shows and works after a possessive or "on"
+    (MSNBC’s “Morning Joe”, on CBS's "Face the Nation")."""
+    if _TRANSCRIPT_TURN.match(text):
+        return True
+    if raw.open > 0 and body[raw.open - 1] == "=":
+        return True
+    if len(text.split()) <= 6 and _is_title_case(text.rstrip(",.")):
+        before = body[max(raw.paragraph_start, raw.open - 6) : raw.open].rstrip()
+        if before.endswith(("’s", "'s", " on", " On")):
+            return True
+    return False
+
+
 def _kind(body: str, raw: _Raw, text: str) -> str:
     """'partial' when the quote is a fragment of the writer's sentence: it starts in lower
     case, or follows a word of the sentence (not a cue) and does not end a sentence."""
@@ -972,6 +1001,8 @@ def extract_quotes(body: str) -> Extraction:
             dropped = raw
             continue
         if raw.speaker_phrase is None and len(text.split()) <= _SCARE_MAX_WORDS:
+            continue
+        if _not_speech(body, raw, text):
             continue
         speaker = person.canonical() if person is not None else None
         quotes.append(
