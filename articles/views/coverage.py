@@ -34,6 +34,7 @@ def _queue_context(request, message=""):
         "relations": CoverageLink.RELATION_CHOICES,
         "can_review": can_annotate(request.user),
         "can_undo": last is not None,
+        "stories": Story.objects.order_by("-pk")[:5],
         "message": message,
     }
 

@@ -18,6 +18,12 @@
     return document.querySelector("#queue .link-card.current");
   }
 
+  // Right after a swap no card is current yet: act on the first one not skipped.
+  function currentOrFirst() {
+    if (!current()) selectFirst();
+    return current();
+  }
+
   function select(card) {
     if (!card) return;
     cards().forEach((el) => el.classList.remove("current"));
@@ -56,7 +62,7 @@
   document.addEventListener("keydown", function (event) {
     if (!document.getElementById("queue")) return;
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) return;
-    const card = current();
+    const card = currentOrFirst();
     let handled = true;
     if (event.key === "j") move(1);
     else if (event.key === "k") move(-1);
