@@ -3,6 +3,7 @@
 import bisect
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from articles.text.speakers import name_gender, same_person
 
@@ -182,7 +183,6 @@ _SINGLE_MARKS = re.compile(r"[‘’]")
 # A sentence ends at .!? (possibly closed by a quote mark or bracket) before a capital or quote.
 # (A full stop after an initial or an abbreviation such as "Mr." or "Sen." does not end one.)
 _SENTENCE_END = re.compile(rf"[.!?…][\"”’)\]]*\s+(?=[\"“‘(\[]?[{_UPPER}0-9])")
-_WORD_BEFORE_STOP = re.compile(r"(?:^|(?<=[\s(“\"]))[\w.]{1,5}\Z")
 _WORD = re.compile(r"\S+")
 _FIRST_ALNUM = re.compile(r"[^\W_]")
 _OPENING_CONTEXT = " \t\n([{—–-/“‘«„"
@@ -334,7 +334,7 @@ class _Person:
         return max(self.names, key=lambda n: (len(n.split()), len(n)))
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Phrase:
     """A parsed speaker phrase: a name, a role reference, or a pronoun."""
 
@@ -357,6 +357,7 @@ def _role_head(role: str) -> str:
     return _ROLE_HEAD_SYNONYMS.get(head, head)
 
 
+@lru_cache(maxsize=8192)
 def _parse_phrase(text: str) -> _Phrase:
     words = [w for w in text.split() if not (w[:1] == "(" and w[-1:] == ")")]
     if not words:
@@ -506,9 +507,10 @@ def _sentence_ends(masked: str) -> list[tuple[int, int]]:
     for m in _SENTENCE_END.finditer(masked):
         i = m.start()
         if masked[i] == ".":
-            w = _WORD_BEFORE_STOP.search(masked, max(0, i - 6), i)
-            if w is not None:
-                word = w.group()
+            before = masked[max(0, i - 5) : i]
+            cut = max(before.rfind(" "), before.rfind("\n"), before.rfind("("), before.rfind("“"))
+            if cut >= 0 or i < 5:  # a word of at most four characters before the stop
+                word = before[cut + 1 :]
                 if (len(word) == 1 and word.isupper()) or word + "." in _ABBREVIATION_SET:
                     continue  # "Ronald R. Fieldstone", "Mr. Obama"
                 if "." in word and _INITIALS.fullmatch(word + "."):
@@ -628,7 +630,12 @@ def _speaker_before(masked: str, end: int, floor: int) -> tuple[int, str] | None
 
 
 def _attribute(
-    raw: _Raw, masked: str, pe: int, events: list["_Event"], ends: list[tuple[int, int]]
+    raw: _Raw,
+    masked: str,
+    pe: int,
+    events: list["_Event"],
+    ends: list[tuple[int, int]],
+    cue_ends: list[int] | None = None,
 ) -> None:
     s_start, s_end = _sentence_bounds(ends, raw.paragraph_start, pe, raw.open, raw.close)
     after_from = min(raw.close + 1, pe)
@@ -652,9 +659,13 @@ def _attribute(
             raw.attached = True
             return
     best = None
-    for event in events:
-        if s_start <= event.position and event.cue_end <= raw.open:
-            best = event
+    cue_ends = [event.cue_end for event in events] if cue_ends is None else cue_ends
+    k = bisect.bisect_right(cue_ends, raw.open)
+    while k > 0 and events[k - 1].cue_end >= s_start:  # the last cue of the sentence before it
+        k -= 1
+        if events[k].position >= s_start:
+            best = events[k]
+            break
     for m in _ACCORDING_TO.finditer(masked, s_start, raw.open):
         if best is None or m.start() > best.position:
             best = _Event(m.start("speaker"), m.group("speaker"), _clean_cue(m.group("cue")), 0)
@@ -663,11 +674,13 @@ def _attribute(
         raw.cue = best.cue
         raw.attached = _CUE_TAIL.search(masked, max(s_start, raw.open - 60), raw.open) is not None
         return
-    for event in events:
-        if after_from <= event.position and event.cue_end <= s_end:
-            raw.speaker_phrase = (event.position, event.text)
-            raw.cue = event.cue
+    k = bisect.bisect_right(cue_ends, after_from)
+    while k < len(events) and events[k].cue_end <= s_end:  # the first cue after it
+        if events[k].position >= after_from:
+            raw.speaker_phrase = (events[k].position, events[k].text)
+            raw.cue = events[k].cue
             return
+        k += 1
     m = _ACCORDING_TO.search(masked, after_from, s_end)
     if m:
         raw.speaker_phrase = (m.start("speaker"), m.group("speaker"))
@@ -949,8 +962,9 @@ def extract_quotes(body: str) -> Extraction:
     tokens = set(masked.split())
     events = _events(masked, tokens)
     ends = _sentence_ends(masked)
+    cue_ends = [event.cue_end for event in events]
     for raw in raws:
-        _attribute(raw, masked, paragraphs[raw.paragraph][1], events, ends)
+        _attribute(raw, masked, paragraphs[raw.paragraph][1], events, ends, cue_ends)
 
     # Every phrase that names or refers to a speaker, in reading order, so that pronouns and
     # role nouns resolve to whoever came last before them.

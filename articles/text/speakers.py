@@ -108,6 +108,7 @@ _FEMALE_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)
 def name_gender(phrase: str) -> str:
     """'m', 'f', or '' (unknown) for a name or a role-and-name phrase."""
     for word in phrase.split():
