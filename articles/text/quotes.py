@@ -587,9 +587,15 @@ def _apposed_speaker(masked: str, tokens: list[tuple[int, str]], i: int) -> tupl
 def _speaker_before(masked: str, end: int, floor: int) -> tuple[int, str] | None:
     """The speaker phrase that ends right before `end` (a cue), read backwards word by word:
     "he", "the spokesman", "Kremlin spokesman Dmitry Peskov", "the spokesman for X Y"."""
-    lo = max(floor, end - 200, masked.rfind("\n", 0, end) + 1)
-    tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(masked, lo, end)]
+    lo = max(floor, end - 200, masked.rfind("\n", max(0, end - 200), end) + 1)
+    near = max(lo, end - 90)  # enough for any phrase but an apposition
+    if near > lo:
+        near = masked.find(" ", near, end) + 1 or lo  # start at a word boundary
+    tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(masked, near, end)]
     i = len(tokens) - 1
+    if near > lo and i >= 0 and tokens[i][1].endswith(","):
+        tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(masked, lo, end)]
+        i = len(tokens) - 1
     if i >= 0 and tokens[i][1].endswith("ly") and tokens[i][1].islower():
         i -= 1  # "Peskov also complained", "he recently said"
     if i < 0:
@@ -639,12 +645,18 @@ def _attribute(
 ) -> None:
     s_start, s_end = _sentence_bounds(ends, raw.paragraph_start, pe, raw.open, raw.close)
     after_from = min(raw.close + 1, pe)
-    m = _DASH_SIGNATURE.match(masked, after_from, pe)
-    if m and (raw.open == 0 or masked[raw.open - 1] == "\n"):  # the line is the quote
-        raw.speaker_phrase = (m.start("speaker"), m.group("speaker"))
-        raw.attached = True
-        return
-    m = _AFTER_QUOTE.match(masked, after_from, s_end)
+    if raw.open == 0 or masked[raw.open - 1] == "\n":  # the line is the quote
+        m = _DASH_SIGNATURE.match(masked, after_from, pe)
+        if m:
+            raw.speaker_phrase = (m.start("speaker"), m.group("speaker"))
+            raw.attached = True
+            return
+    # A cue right after the quote is within its first words; the long pattern runs only then.
+    m = (
+        _AFTER_QUOTE.match(masked, after_from, s_end)
+        if not _CUE_FORMS.keys_set.isdisjoint(masked[after_from : after_from + 90].split()[:10])
+        else None
+    )
     if m and (m.group("speaker") or m.group("speaker2")):
         grp = "speaker" if m.group("speaker") else "speaker2"
         raw.speaker_phrase = (m.start(grp), m.group(grp))
@@ -686,7 +698,11 @@ def _attribute(
         raw.speaker_phrase = (m.start("speaker"), m.group("speaker"))
         raw.cue = _clean_cue(m.group("cue"))
         return
-    m = _HEADLINE_INTRO.match(masked, s_start, raw.open)
+    m = (
+        _HEADLINE_INTRO.match(masked, s_start, raw.open)
+        if masked.find(":", s_start, raw.open) >= 0
+        else None
+    )
     if m:
         raw.speaker_phrase = (m.start("speaker"), m.group("speaker"))
         return
