@@ -20,7 +20,8 @@ predicted (every quote extract_quotes returns, direct and partial).
 Speaker accuracy, over matched quotes. The gold speaker is the head name of the gold Source
 phrase: parenthesised text ("(D-S.C.)") is removed, the phrase is cut at its first comma, " who " or " which ", and the head name is its
 last run of capitalised words (a leading "The"/"A" dropped, and leading titles such as
-"President", "Sen.", "Chief" dropped while a word remains); a possessive run followed by more
+"President", "Sen.", "Chief" dropped up to the last of them: "South Korean President Park
+Geun-hye" -> "Park Geun-hye"; "X of Y" cut to X when X is a name, "Charles B. Rangel of New York"); a possessive run followed by more
 words ("Clinton’s campaign") has no head name. A pronoun source (he, she, I, we, they, him, her)
 takes the head name of the nearest earlier gold Source (by position in the text, any Source span
 of the file, also of attributions with no quoted text) that has one,
@@ -54,7 +55,7 @@ TITLES = frozenset(
     "president chancellor secretary minister prime gov gov. governor sen sen. senator rep rep. "
     "representative chief mayor speaker leader chairman chairwoman spokeswoman spokesman "
     "spokesperson attorney general judge rev rev. host director commissioner ambassador "
-    "secretary-general state press".split()
+    "secretary-general state press lt lt. gen gen. del del. sens. reps.".split()
 )
 CAPITAL_RUN = re.compile(r"(?:[A-Z][\w’'.\-]*)(?:\s+(?:[A-Z][\w’'.\-]*|de|van|von|al))*")
 
@@ -134,6 +135,11 @@ def quoted_segments(text: str, a: int, b: int) -> list[tuple[int, int]]:
 def head_name(phrase: str) -> str | None:
     phrase = re.sub(r"\s*\([^)]*\)", "", phrase)  # "Rep. Jim Clyburn (D-S.C.)"
     cut = re.split(r",| who | which | that ", phrase, maxsplit=1)[0]
+    # "Representative Charles B. Rangel of New York", "Mr. Morgan of the Sierra Club": the
+    # head is the name before "of" (but not in "Secretary of State John F. Kerry").
+    m = re.search(r"([\w.’'\-]+) of ", cut)
+    if m and m.group(1)[:1].isupper() and m.group(1).casefold() not in TITLES:
+        cut = cut[: m.start() + len(m.group(1))]
     runs = list(CAPITAL_RUN.finditer(cut))
     if not runs:
         return None
@@ -141,8 +147,9 @@ def head_name(phrase: str) -> str | None:
     words = last.group().split()
     if words and words[0] in ("The", "A", "An") and last.start() == 0:
         words = words[1:]
-    while len(words) > 1 and words[0].casefold() in TITLES:
-        words = words[1:]
+    titles = [k for k, w in enumerate(words[:-1]) if w.casefold() in TITLES]
+    if titles:  # "South Korean President Park Geun-hye": the name follows the last title
+        words = words[titles[-1] + 1 :]
     if not words:
         return None
     if words[-1].endswith(("’s", "'s")) and cut[last.end() :].strip():
