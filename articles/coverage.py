@@ -8,7 +8,9 @@ analysts' work, are exported and restored as they were.
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
+from multiprocessing import get_context
 
 from django.db import transaction
 from django.db.models import Count, F, Q
@@ -24,15 +26,15 @@ from .models import (
     Story,
     TermCount,
 )
-from .text.signatures import band_keys, minhash, shingles
 from .text.story import (
     RELATED_THRESHOLD,
+    Fingerprint,
     StoryProfile,
-    blocking_keys,
     compare,
+    fingerprint,
+    fingerprint_args,
     profile_from_dict,
     profile_to_dict,
-    story_profile,
 )
 
 NUM_PERM = 64
@@ -67,67 +69,103 @@ def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def read_article(article: Article) -> tuple[StoryProfile, tuple[int, ...]]:
-    """The profile and MinHash signature of one article (pure text analysis, no queries)."""
+def read_article(article: Article) -> Fingerprint:
+    """The profile, signature and keys of one article (pure text analysis, no queries)."""
+    return fingerprint(*_fingerprint_args(article))
+
+
+def _fingerprint_args(article: Article) -> tuple:
     published = article.published.date() if article.published else None
-    profile = story_profile(article.title, article.body, published)
-    signature = minhash(shingles(article.title + "\n" + article.body), num_perm=NUM_PERM)
-    return profile, signature
+    return (article.title, article.body, published, NUM_PERM, BANDS)
 
 
 def _counted_terms(profile: StoryProfile) -> list[str]:
     return [t for t in profile.terms if len(t) <= TERM_MAX]
 
 
-def _add_term_counts(terms: Iterable[str], delta: int) -> None:
-    terms = sorted(set(terms) | {TOTAL})
-    for chunk in _chunks(terms):
-        if delta > 0:
+def _add_term_counts(counts: Counter, sign: int = 1) -> None:
+    """Add each term's count to the corpus document frequencies (one UPDATE per distinct count)."""
+    by_delta: dict[int, list[str]] = defaultdict(list)
+    for term, n in counts.items():
+        by_delta[n * sign].append(term)
+    if sign > 0:
+        for chunk in _chunks(sorted(counts)):
             TermCount.objects.bulk_create(
                 [TermCount(term=t, articles=0) for t in chunk], ignore_conflicts=True
             )
-        # One UPDATE with F(): concurrent imports add up instead of overwriting each other.
-        TermCount.objects.filter(term__in=chunk).update(articles=F("articles") + delta)
+    for delta, terms in by_delta.items():
+        for chunk in _chunks(sorted(terms)):
+            # F() increments: concurrent imports add up instead of overwriting each other.
+            TermCount.objects.filter(term__in=chunk).update(articles=F("articles") + delta)
 
 
-def _store_index(article: Article, profile: StoryProfile, signature, bands, blocks) -> None:
-    old = ArticleFingerprint.objects.filter(article=article).first()
-    if old is not None:
-        _add_term_counts(_counted_terms(profile_from_dict(old.profile)), -1)
-        old.delete()
-    BandKey.objects.filter(article=article).delete()
-    BlockingKey.objects.filter(article=article).delete()
-    ArticleFingerprint.objects.create(
-        article=article, minhash=list(signature), profile=profile_to_dict(profile)
+def _store_index(articles: list[Article], prints: list[Fingerprint]) -> None:
+    ids = [a.pk for a in articles]
+    old = Counter()
+    for profile in ArticleFingerprint.objects.filter(article_id__in=ids).values_list(
+        "profile", flat=True
+    ):
+        old.update(_counted_terms(profile_from_dict(profile)))
+        old[TOTAL] += 1
+    if old:
+        _add_term_counts(old, -1)
+    ArticleFingerprint.objects.filter(article_id__in=ids).delete()
+    BandKey.objects.filter(article_id__in=ids).delete()
+    BlockingKey.objects.filter(article_id__in=ids).delete()
+    ArticleFingerprint.objects.bulk_create(
+        ArticleFingerprint(article=a, minhash=list(p.signature), profile=profile_to_dict(p.profile))
+        for a, p in zip(articles, prints, strict=True)
     )
-    BandKey.objects.bulk_create(BandKey(article=article, key=k) for k in bands)
-    BlockingKey.objects.bulk_create(BlockingKey(article=article, key=k) for k in blocks)
-    _add_term_counts(_counted_terms(profile), +1)
-
-
-def _sharing(model, keys: list, exclude: int) -> set[int]:
-    """Articles sharing one of `keys`, following only keys not shared by too many articles."""
-    if not keys:
-        return set()
-    counts = (
-        model.objects.filter(key__in=keys)
-        .values("key")
-        .annotate(n=Count("id"))
-        .values_list("key", "n")
+    BandKey.objects.bulk_create(
+        (
+            BandKey(article=a, key=k)
+            for a, p in zip(articles, prints, strict=True)
+            for k in p.band_keys
+        ),
+        batch_size=2000,
     )
-    usable = [key for key, n in counts if n <= KEY_CAP + 1]
-    if not usable:
-        return set()
-    return set(
-        model.objects.filter(key__in=usable)
-        .exclude(article_id=exclude)
-        .values_list("article_id", flat=True)
+    BlockingKey.objects.bulk_create(
+        (
+            BlockingKey(article=a, key=k)
+            for a, p in zip(articles, prints, strict=True)
+            for k in p.blocking_keys
+        ),
+        batch_size=2000,
     )
+    new = Counter()
+    for p in prints:
+        new.update(_counted_terms(p.profile))
+    new[TOTAL] += len(prints)
+    _add_term_counts(new)
 
 
-def candidates(article_id: int, bands: list[int], blocks: list[str]) -> set[int]:
+def _usable(model, keys: set) -> dict:
+    """{key: article ids} for the keys not shared by too many articles (see KEY_CAP)."""
+    usable = []
+    for chunk in _chunks(sorted(keys)):
+        usable.extend(
+            key
+            for key, n in model.objects.filter(key__in=chunk)
+            .values("key")
+            .annotate(n=Count("id"))
+            .values_list("key", "n")
+            if n <= KEY_CAP + 1
+        )
+    holders = defaultdict(set)
+    for chunk in _chunks(usable):
+        for key, article_id in model.objects.filter(key__in=chunk).values_list("key", "article_id"):
+            holders[key].add(article_id)
+    return holders
+
+
+def candidates(article_id: int, bands: Iterable[int], blocks: Iterable[str]) -> set[int]:
     """Copy candidates (a shared LSH band) and story candidates (a shared blocking key)."""
-    return _sharing(BandKey, bands, article_id) | _sharing(BlockingKey, blocks, article_id)
+    found = set()
+    for model, keys in ((BandKey, bands), (BlockingKey, blocks)):
+        for holders in _usable(model, set(keys)).values():
+            found |= holders
+    found.discard(article_id)
+    return found
 
 
 def _doc_freq(terms: set[str]) -> tuple[dict[str, int], int]:
@@ -181,19 +219,6 @@ def _suggest(
     return links
 
 
-def _save_suggestions(article_id: int, links: list[CoverageLink]) -> int:
-    """New pairs are inserted; a pair already reviewed (or confirmed at import) is left alone."""
-    if not links:
-        return 0
-    existing = {
-        (link.article_a_id, link.article_b_id): link
-        for link in CoverageLink.objects.filter(
-            Q(article_a_id=article_id) | Q(article_b_id=article_id)
-        ).only("id", "article_a_id", "article_b_id", "status")
-    }
-    return _write(links, existing)
-
-
 def _write(links: list[CoverageLink], existing: dict) -> int:
     new, refreshed = [], []
     for link in links:
@@ -219,30 +244,57 @@ def _load_others(ids: Iterable[int]) -> dict[int, tuple[StoryProfile, tuple[int,
 
 
 def index_article(article: Article) -> int:
-    """Index one new (or changed) article and suggest its links; returns how many were new.
+    """Index one new (or changed) article and suggest its links; returns how many were new."""
+    return index_articles([article])
 
-    Called inside the importer's per-file transaction, so an article is never half indexed.
+
+def index_articles(articles: Iterable[Article]) -> int:
+    """Index a batch of new (or changed) articles and suggest their links, in a few queries.
+
+    Called inside the importer's batch transaction, so an article is never half indexed.
+    Candidates come only from indexed key lookups: articles sharing an LSH band (copies) or a
+    blocking key (same story), the new articles of the batch included.
     """
-    profile, signature = read_article(article)
-    bands = band_keys(signature, bands=BANDS)
-    blocks = [k[:100] for k in blocking_keys(profile)]
-    _store_index(article, profile, signature, bands, blocks)
-    others = _load_others(candidates(article.pk, bands, blocks))
+    articles = list(articles)
+    if not articles:
+        return 0
+    prints = [read_article(a) for a in articles]
+    _store_index(articles, prints)
+    bands = _usable(BandKey, {k for p in prints for k in p.band_keys})
+    blocks = _usable(BlockingKey, {k for p in prints for k in p.blocking_keys})
+    pairs = set()
+    for article, p in zip(articles, prints, strict=True):
+        found = set()
+        for key in p.band_keys:
+            found |= bands.get(key, set())
+        for key in p.blocking_keys:
+            found |= blocks.get(key, set())
+        found.discard(article.pk)
+        pairs.update((min(article.pk, o), max(article.pk, o)) for o in found)
     created = 0
-    if others:
-        terms = set(profile.terms)
-        for other_profile, _, _ in others.values():
-            terms.update(other_profile.terms)
+    if pairs:
+        new = {
+            a.pk: (p.profile, p.signature, a.language)
+            for a, p in zip(articles, prints, strict=True)
+        }
+        loaded = {**_load_others({i for pair in pairs for i in pair} - new.keys()), **new}
+        terms = set()
+        for profile, _, _ in loaded.values():
+            terms.update(profile.terms)
         doc_freq, n_docs = _doc_freq(terms)
-        created = _save_suggestions(
-            article.pk,
-            _suggest(article.pk, profile, signature, article.language, others, doc_freq, n_docs),
-        )
+        links = []
+        for a, b in sorted(pairs):
+            if a in loaded and b in loaded:
+                links.extend(_suggest(a, *loaded[a], {b: loaded[b]}, doc_freq, n_docs))
+        created = _save_suggestions_bulk(links)
     # Exact duplicates are confirmed at import: they belong to a story at once.
-    if CoverageLink.objects.filter(
-        Q(article_a=article) | Q(article_b=article), status=CoverageLink.CONFIRMED
-    ).exists():
-        regroup([article.pk])
+    ids = [a.pk for a in articles]
+    confirmed = CoverageLink.objects.filter(
+        Q(article_a_id__in=ids) | Q(article_b_id__in=ids), status=CoverageLink.CONFIRMED
+    ).values_list("article_a_id", "article_b_id")
+    touched = sorted({i for pair in confirmed for i in pair} & set(ids))
+    if touched:
+        regroup(touched)
     return created
 
 
@@ -429,12 +481,13 @@ def merge_stories(user, story: Story, other: Story) -> CoverageLink:
 # --- whole corpus ------------------------------------------------------------------------------
 
 
-def rebuild_index(batch: int = 500, progress=None) -> dict:
+def rebuild_index(batch: int = 500, workers: int = 1, progress=None) -> dict:
     """Index every article again from scratch and suggest links, in near-linear time.
 
-    Phase 1 streams articles in batches and writes fingerprints and keys in bulk. Phase 2
-    streams each key table sorted by key: the articles under one key (if not too many) are
-    candidate pairs. Phase 3 compares the pairs in batches of articles and writes suggestions.
+    Phase 1 streams articles in batches (text analysis spread over `workers` processes) and
+    writes fingerprints and keys in bulk. Phase 2 streams each key table sorted by key: the
+    articles under one key (if not too many) are candidate pairs. Phase 3 compares the pairs,
+    a batch of articles at a time, with the whole corpus's document frequencies.
     """
     ArticleFingerprint.objects.all().delete()
     BandKey.objects.all().delete()
@@ -448,41 +501,67 @@ def rebuild_index(batch: int = 500, progress=None) -> dict:
         .only("pk", "title", "body", "published")
         .iterator(chunk_size=batch)
     )
-    pending: list[tuple[Article, StoryProfile, tuple[int, ...]]] = []
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn")) if workers > 1 else None
+    try:
+        pending: list[Article] = []
 
-    def flush():
-        ArticleFingerprint.objects.bulk_create(
-            ArticleFingerprint(article=a, minhash=list(sig), profile=profile_to_dict(p))
-            for a, p, sig in pending
-        )
-        BandKey.objects.bulk_create(
-            (BandKey(article=a, key=k) for a, _, sig in pending for k in band_keys(sig, BANDS)),
-            batch_size=2000,
-        )
-        BlockingKey.objects.bulk_create(
-            (BlockingKey(article=a, key=k[:100]) for a, p, _ in pending for k in blocking_keys(p)),
-            batch_size=2000,
-        )
-        pending.clear()
+        def flush():
+            args = [_fingerprint_args(a) for a in pending]
+            if pool is not None:
+                prints = list(pool.map(fingerprint_args, args, chunksize=max(1, len(args) // 8)))
+            else:
+                prints = [fingerprint_args(x) for x in args]
+            ArticleFingerprint.objects.bulk_create(
+                (
+                    ArticleFingerprint(
+                        article=a, minhash=list(p.signature), profile=profile_to_dict(p.profile)
+                    )
+                    for a, p in zip(pending, prints, strict=True)
+                ),
+                batch_size=500,
+            )
+            BandKey.objects.bulk_create(
+                (
+                    BandKey(article=a, key=k)
+                    for a, p in zip(pending, prints, strict=True)
+                    for k in p.band_keys
+                ),
+                batch_size=2000,
+            )
+            BlockingKey.objects.bulk_create(
+                (
+                    BlockingKey(article=a, key=k)
+                    for a, p in zip(pending, prints, strict=True)
+                    for k in p.blocking_keys
+                ),
+                batch_size=2000,
+            )
+            for p in prints:
+                doc_freq.update(_counted_terms(p.profile))
+            pending.clear()
 
-    for article in articles:
-        profile, signature = read_article(article)
-        doc_freq.update(_counted_terms(profile))
-        pending.append((article, profile, signature))
-        indexed += 1
-        if len(pending) >= batch:
-            with transaction.atomic():
+        for article in articles:
+            pending.append(article)
+            indexed += 1
+            if len(pending) >= batch:
+                with transaction.atomic():
+                    flush()
+                if progress:
+                    progress(f"indexed {indexed}")
+        with transaction.atomic():
+            if pending:
                 flush()
-            if progress:
-                progress(f"indexed {indexed}")
-    with transaction.atomic():
-        flush()
-        doc_freq[TOTAL] = indexed
-        TermCount.objects.bulk_create(
-            (TermCount(term=t, articles=n) for t, n in doc_freq.items()), batch_size=2000
-        )
+            doc_freq[TOTAL] = indexed
+            TermCount.objects.bulk_create(
+                (TermCount(term=t, articles=n) for t, n in doc_freq.items()), batch_size=2000
+            )
+    finally:
+        if pool is not None:
+            pool.shutdown()
 
     pairs = candidate_pairs()
+    if progress:
+        progress(f"{len(pairs)} candidate pairs")
     created = suggest_pairs(pairs, dict(doc_freq), indexed, batch)
     # Confirmed links (exact duplicates, reviewed links) decide the stories.
     confirmed = CoverageLink.objects.filter(status=CoverageLink.CONFIRMED).values_list(
@@ -551,8 +630,3 @@ def _save_suggestions_bulk(links: list[CoverageLink]) -> int:
         ):
             existing[(link.article_a_id, link.article_b_id)] = link
     return _write(links, existing)
-
-
-def index_articles(articles: Iterable[Article]) -> int:
-    """Index a batch of newly written articles, in order, so each sees those before it."""
-    return sum(index_article(article) for article in articles)

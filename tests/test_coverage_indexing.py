@@ -126,7 +126,7 @@ def test_rebuilding_the_index_finds_the_same_suggestions():
     b = imported(PESKOV_B, "b.txt")
     imported(QUAKE, "quake.txt")
     CoverageLink.objects.all().delete()
-    stats = rebuild_index(batch=2)
+    stats = rebuild_index(batch=2, workers=2)
     assert stats["articles"] == 3
     assert pair(a, b).score >= 0.5
     assert TermCount.objects.get(term="peskov").articles == 2
@@ -171,3 +171,18 @@ def test_suggest_links_rebuilds_the_index_of_a_restored_corpus():
     call_command("suggest_links", "--rebuild", stdout=out)
     assert out.getvalue().startswith("indexed=3 ")
     assert ArticleFingerprint.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_batch_of_new_articles_finds_links_among_itself_and_with_the_corpus():
+    from articles.coverage import index_articles
+
+    a = imported(PESKOV_A, "a.txt")
+    quake = imported(QUAKE, "quake.txt")
+    CoverageLink.objects.all().delete()
+    b = imported(PESKOV_B, "b.txt")
+    CoverageLink.objects.all().delete()
+    index_articles([quake, b])  # indexed again, together
+    assert pair(a, b) is not None
+    assert TermCount.objects.get(term="").articles == 3
+    assert TermCount.objects.get(term="peskov").articles == 2

@@ -464,3 +464,39 @@ def profile_from_dict(data: Mapping) -> StoryProfile:
         speakers=tuple(data.get("speakers", ())),
         word_count=int(data.get("word_count", 0)),
     )
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Everything the linker stores of one article, computed from its text alone."""
+
+    profile: StoryProfile
+    signature: tuple[int, ...]
+    band_keys: tuple[int, ...]
+    blocking_keys: tuple[str, ...]
+
+
+def fingerprint(
+    title: str,
+    body: str,
+    published: datetime.date | None = None,
+    num_perm: int = 64,
+    bands: int = 16,
+) -> Fingerprint:
+    """Profile, MinHash signature, LSH band keys and blocking keys of one article (picklable,
+    so a large re-index can spread it over processes)."""
+    from articles.text.signatures import band_keys, minhash, shingles
+
+    profile = story_profile(title, body, published)
+    signature = minhash(shingles(title + "\n" + body), num_perm=num_perm)
+    return Fingerprint(
+        profile=profile,
+        signature=signature,
+        band_keys=tuple(band_keys(signature, bands=bands)),
+        blocking_keys=tuple(k[:100] for k in blocking_keys(profile)),
+    )
+
+
+def fingerprint_args(args: tuple) -> Fingerprint:
+    """`fingerprint(*args)`, for process pools' map."""
+    return fingerprint(*args)
