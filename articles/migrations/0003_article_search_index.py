@@ -10,10 +10,15 @@ from django.db import migrations
 
 def visible_newest(vendor):
     # Undated articles sort last on both databases (SQLite's DESC already puts NULLs last).
-    nulls = " NULLS LAST" if vendor == "postgresql" else ""
+    if vendor == "postgresql":
+        columns = "published DESC NULLS LAST, id DESC"
+    else:
+        # SQLite only counts through an index that holds every column the WHERE names;
+        # without deleted_at it counts by reading whole rows, bodies and all.
+        columns = "published DESC, id DESC, deleted_at"
     return (
         "CREATE INDEX IF NOT EXISTS article_visible_newest ON articles_article"
-        f" (published DESC{nulls}, id DESC) WHERE deleted_at IS NULL"
+        f" ({columns}) WHERE deleted_at IS NULL"
     )
 
 
