@@ -95,13 +95,17 @@ _ROLE_NOUNS = (
     "candidate nominee chairman chairwoman chair director head commander general premier mayor "
     "representative rep congressman congresswoman lawmaker strategist manager analyst expert "
     "source sources spokesmen lawyer attorney professor economist prosecutor judge officer "
-    "envoy negotiator deputy king queen prince pope ceo founder executive member"
+    "envoy negotiator deputy ceo founder executive member speaker host widow activist anchor "
+    "columnist correspondent reporter historian pollster author writer pastor bishop coach "
+    "physician surrogate operative consultant lobbyist donor businessman businesswoman "
+    "billionaire sheriff organizer"
 ).split()
 _ROLE_SET = frozenset(_ROLE_NOUNS)
 _ROLE_MODIFIERS = (
     "former top senior deputy foreign defense defence prime press presidential vice acting "
     "campaign democratic republican white house state federal local military national "
-    "chief general executive communications policy political"
+    "chief general executive communications policy political rival retired interim longtime "
+    "gop"
 ).split()
 # Same office, different words: all of these answer to "the spokesman".
 _ROLE_HEAD_SYNONYMS = {
@@ -122,7 +126,8 @@ _NOT_NAME_WORDS = frozenset(
         "speaking asked according if as for with by from his her its their our my we i you it "
         "there here what who why how where on monday tuesday wednesday thursday friday saturday "
         "sunday mr mrs ms dr january february march april may june july august september "
-        "october november december"
+        "october november december though although following because since during once "
+        "despite unlike until unless whether even"
     ).split()
 )
 _NAME_PARTICLES = r"(?:de|da|del|van|von|der|bin|al|la|le|ibn|du)"
@@ -520,7 +525,7 @@ def _sentence_ends(masked: str) -> list[tuple[int, int]]:
 
 
 def _sentence_bounds(
-    ends: list[tuple[int, int]], ps: int, pe: int, o: int, c: int
+    ends: list[tuple[int, int]], ps: int, pe: int, o: int, c: int, masked: str
 ) -> tuple[int, int]:
     k = bisect.bisect_left(ends, (o, -1))
     start = ps
@@ -529,6 +534,9 @@ def _sentence_bounds(
         if ends[k][1] <= o:
             start = max(ps, ends[k][1])
             break
+    k = bisect.bisect_left(ends, (c - 1, -1))
+    if k < len(ends) and ends[k][0] == c - 1 and ends[k][1] <= pe and masked[c - 1] == ".":
+        return start, c  # the quote's own full stop ends the sentence: “… delay.” Clinton
     k = bisect.bisect_left(ends, (min(c + 1, pe), -1))
     end = ends[k][0] + 1 if k < len(ends) and ends[k][1] <= pe else pe
     return start, end
@@ -564,6 +572,7 @@ def _apposed_speaker(masked: str, tokens: list[tuple[int, str]], i: int) -> tupl
         if not (
             after.casefold() in _APPOSITION_OPENERS
             or after[:1].islower()
+            or after[:1].isdigit()  # an age: "Quina Jones, 25, said"
             or after[:2] in ("R-", "D-", "I-")
         ):
             continue
@@ -643,7 +652,7 @@ def _attribute(
     ends: list[tuple[int, int]],
     cue_ends: list[int] | None = None,
 ) -> None:
-    s_start, s_end = _sentence_bounds(ends, raw.paragraph_start, pe, raw.open, raw.close)
+    s_start, s_end = _sentence_bounds(ends, raw.paragraph_start, pe, raw.open, raw.close, masked)
     after_from = min(raw.close + 1, pe)
     if raw.open == 0 or masked[raw.open - 1] == "\n":  # the line is the quote
         m = _DASH_SIGNATURE.match(masked, after_from, pe)
