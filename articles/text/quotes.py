@@ -334,6 +334,7 @@ class _Person:
     references: list[str] = field(default_factory=list)
     is_org: bool = False
     gender: str = ""  # 'm', 'f' or '' when unknown
+    gender_looked_up: bool = False
 
     def canonical(self) -> str:
         return max(self.names, key=lambda n: (len(n.split()), len(n)))
@@ -362,6 +363,13 @@ def _role_head(role: str) -> str:
     return _ROLE_HEAD_SYNONYMS.get(head, head)
 
 
+# "Secretary of State", "Secretary of Defense": the complement belongs to the office.
+_OFFICE_DOMAINS = frozenset(
+    "state defense defence energy labor health education commerce agriculture transportation "
+    "justice treasury homeland staff interior housing".split()
+)
+
+
 @lru_cache(maxsize=8192)
 def _parse_phrase(text: str) -> _Phrase:
     words = [w for w in text.split() if not (w[:1] == "(" and w[-1:] == ")")]
@@ -377,6 +385,15 @@ def _parse_phrase(text: str) -> _Phrase:
             words = words[k + 1 :]
             break
     lowered = [w.casefold() for w in words]
+    for k in range(len(words) - 2):  # "Secretary of State John F. Kerry": an office, a name
+        if (
+            lowered[k + 1] == "of"
+            and lowered[k + 2] in _OFFICE_DOMAINS
+            and words[k + 2][:1].isupper()
+        ):
+            words = words[: k + 1] + words[k + 3 :]
+            lowered = lowered[: k + 1] + lowered[k + 3 :]
+            break
     if any(low in ("for", "of", "to") for low in lowered):
         # "spokesman for Russian President Vladimir Putin" names the spokesman, not Putin
         role = " ".join(words)
@@ -401,7 +418,8 @@ def _parse_phrase(text: str) -> _Phrase:
 class _Cast:
     """The people and organisations who speak in one article, resolved as the text goes."""
 
-    def __init__(self) -> None:
+    def __init__(self, text: str = "") -> None:
+        self.text = text  # the writer's text, where a surname may meet its first name
         self.people: list[_Person] = []
         self.last_person: _Person | None = None
         self.last_org: _Person | None = None
@@ -431,9 +449,31 @@ class _Cast:
             return self.last_org
         want = "m" if pronoun == "he" else "f"
         for person in reversed(self.spoken):
-            if not person.is_org and person.gender in ("", want):
+            if person.is_org:
+                continue
+            if not person.gender and not person.gender_looked_up:
+                person.gender = self.gender_in_text(person)
+                person.gender_looked_up = True
+            if person.gender in ("", want):
                 return person
         return None
+
+    def gender_in_text(self, person: _Person) -> str:
+        """The gender a person's surname has elsewhere in the article: "Mrs. Clinton",
+        "Hillary Clinton"."""
+        surname = person.canonical().split()[-1]
+        text = self.text
+        i = text.find(surname)
+        seen = 0
+        while i > 0 and seen < 20:
+            seen += 1
+            before = text[max(0, i - 25) : i].split()
+            if before and text[i - 1] == " ":
+                gender = name_gender(before[-1])
+                if gender:
+                    return gender
+            i = text.find(surname, i + len(surname))
+        return ""
 
     def with_role(self, head: str) -> _Person | None:
         if not head:
@@ -1007,7 +1047,7 @@ def extract_quotes(body: str) -> Extraction:
             mentions.append((event.position, 1, _parse_phrase(event.text), None))
     mentions.sort(key=lambda m: (m[0], m[1]))
 
-    cast = _Cast()
+    cast = _Cast(masked)
     later = [m[2] for m in mentions]
     resolved: dict[int, _Person | None] = {}
     timeline: list[tuple[int, _Person]] = []
