@@ -394,16 +394,29 @@ def _parse_phrase(text: str) -> _Phrase:
             words = words[: k + 1] + words[k + 3 :]
             lowered = lowered[: k + 1] + lowered[k + 3 :]
             break
-    if any(low in ("for", "of", "to") for low in lowered):
+    if any(
+        low in ("for", "of", "to") and (k == 0 or lowered[k - 1] in _ROLE_WORD_SET)
+        for k, low in enumerate(lowered)
+    ):
         # "spokesman for Russian President Vladimir Putin" names the spokesman, not Putin
         role = " ".join(words)
         return _Phrase(text, role=role, role_head=_role_head(role))
     split = len(words)
     while (
         split > 0
-        and words[split - 1][:1].isupper()
-        and lowered[split - 1] not in _ROLE_SET
-        and words[split - 1] not in _TITLE_ABBREVIATIONS
+        and (
+            (
+                words[split - 1][:1].isupper()
+                and lowered[split - 1] not in _ROLE_SET
+                and words[split - 1] not in _TITLE_ABBREVIATIONS
+            )
+            or (  # an organisation: "Commission on Presidential Debates", "Federation of Teachers"
+                lowered[split - 1] in ("of", "on", "for")
+                and split >= 2
+                and words[split - 2][:1].isupper()
+                and lowered[split - 2] not in _ROLE_SET
+            )
+        )
     ):
         split -= 1
     name_words = words[split:]
@@ -411,7 +424,11 @@ def _parse_phrase(text: str) -> _Phrase:
     if not name_words:
         return _Phrase(text, role=role, role_head=_role_head(role))
     name = " ".join(name_words)
-    is_org = (determiner and not role) or (len(name_words) == 1 and name.isupper())
+    is_org = (
+        (determiner and not role)
+        or (len(name_words) == 1 and name.isupper())
+        or any(w in ("of", "on", "for") for w in name_words)
+    )
     return _Phrase(text, name=name, role=role, role_head=_role_head(role), is_org=is_org)
 
 
@@ -448,15 +465,18 @@ class _Cast:
         if pronoun == "they":
             return self.last_org
         want = "m" if pronoun == "he" else "f"
-        for person in reversed(self.spoken):
+        unknown = None
+        for person in reversed(self.spoken[-4:]):
             if person.is_org:
                 continue
             if not person.gender and not person.gender_looked_up:
                 person.gender = self.gender_in_text(person)
                 person.gender_looked_up = True
-            if person.gender in ("", want):
-                return person
-        return None
+            if person.gender == want:
+                return person  # a recent speaker known to be "she" beats an unknown one
+            if not person.gender and unknown is None:
+                unknown = person
+        return unknown
 
     def gender_in_text(self, person: _Person) -> str:
         """The gender a person's surname has elsewhere in the article: "Mrs. Clinton",
@@ -658,6 +678,13 @@ def _speaker_before(masked: str, end: int, floor: int) -> tuple[int, str] | None
     if j == i:
         if last.endswith(","):
             return _apposed_speaker(masked, tokens, i)
+        for k in range(i - 1, max(-1, i - 4), -1):  # "the commission", "the ad’s narrator"
+            word = tokens[k][1]
+            if word.casefold() in _DETERMINERS:
+                start = tokens[k][0]
+                return start, masked[start : tokens[i][0] + len(last)]
+            if not (word[:1].islower() or word.endswith(("’s", "'s"))) or word[-1:] in ",.;:":
+                break
         return None
     if j >= 0 and tokens[j][1].endswith(("’s", "'s")) and tokens[j][1][:1].isupper():
         j -= 1  # "Putin’s spokesman"
@@ -966,29 +993,6 @@ def _introductions(masked: str, tokens: set[str]) -> list[tuple[int, _Phrase]]:
                 found.append(
                     (comma, _Phrase(role_text, " ".join(before), role_text, _role_head(role_text)))
                 )
-    return found
-
-
-_SUBJECT = re.compile(
-    rf"(?:(?:But|And|Then|Still|Meanwhile|However|Now|Later|Earlier){_SP})?"
-    rf"(?:{_DETERMINER}{_SP})?(?P<speaker>{_NAME_RUN}),?{_SP}"
-    rf"(?:\w+ly{_SP})?(?:(?:has|had|was|is|also|then|later|again){_SP})?[a-z]"
-)
-
-
-def _subjects(masked: str, paragraphs, ends) -> list[tuple[int, _Phrase]]:
-    """Named people who open a sentence as its subject ("Mr. Obama dismissed the criticism")."""
-    starts = [ps for ps, _ in paragraphs] + [e for _, e in ends]
-    found = []
-    for start in starts:
-        if start >= len(masked) or not masked[start].isupper():
-            continue
-        m = _SUBJECT.match(masked, start)
-        if m is None:
-            continue
-        phrase = _parse_phrase(m.group("speaker"))
-        if phrase.name and not phrase.is_org and not phrase.name.endswith(("’s", "'s")):
-            found.append((m.start("speaker"), phrase))
     return found
 
 

@@ -308,3 +308,158 @@ def test_random_quote_marks_in_a_seed_never_break_offsets(position):
     body = seed("000")
     position %= len(body)
     check_invariants(body[:position] + "“" + body[position:])
+
+
+# --- attribution: names, titles, appositions, pronouns ------------------------------------------
+
+
+def test_honorific_and_initials_stay_inside_the_speaker_name():
+    body = '"There is a need for more oversight," said Ronald R. Fieldstone, a Miami lawyer.'
+    assert find(body, "oversight").speaker == "Ronald R. Fieldstone"
+
+
+def test_mr_before_a_name_does_not_end_the_sentence():
+    body = '"We owe them honesty," Mr. Obama said, "and to say the economy is shifting."'
+    assert [q.speaker for q in quotes_of(body)] == ["Mr. Obama", "Mr. Obama"]
+
+
+def test_title_abbreviation_and_party_tag_are_not_part_of_the_name():
+    ex = extract_quotes("“It’s a dog whistle to all Americans,” Rep. Gwen Moore (D-Wis.) said.")
+    assert ex.quotes[0].speaker == "Gwen Moore"
+    assert ex.speakers[0].role == "Rep."
+
+
+def test_apposition_between_name_and_cue():
+    body = (
+        "“It’s an invasion of the state regulatory domain,” Scott Pruitt, the Republican "
+        "attorney general of Oklahoma, one of the states suing the EPA, said on Tuesday."
+    )
+    assert find(body, "invasion").speaker == "Scott Pruitt"
+
+
+def test_age_apposition():
+    body = '"We are not going to stop at all," Quina Jones, 25, said as she marched.'
+    assert find(body, "stop").speaker == "Quina Jones"
+
+
+def test_office_with_complement_before_a_name():
+    body = (
+        "Secretary of State John F. Kerry said the United States would act.\n\n"
+        '"We remain open to credible and authentic talks," he said.'
+    )
+    assert find(body, "credible").speaker == "John F. Kerry"
+
+
+def test_organisation_name_with_on_is_one_speaker():
+    body = (
+        "The Commission on Presidential Debates says “there were issues regarding the audio "
+        "in the hall.”"
+    )
+    assert find(body, "issues").speaker == "Commission on Presidential Debates"
+
+
+def test_she_skips_a_more_recent_man():
+    body = (
+        "“We will vote against it,” Hillary Clinton said.\n\n"
+        "“I disagree with every word of it,” Jason Miller said.\n\n"
+        "“It is a matter of principle for all of us,” she added."
+    )
+    assert find(body, "principle").speaker == "Hillary Clinton"
+
+
+def test_pronoun_gender_comes_from_an_honorific_elsewhere_in_the_article():
+    body = (
+        "Mrs. Brunner runs the coalition.\n\n"
+        "“People look at what an area looks like after the investment,” Brunner said.\n\n"
+        "“Nobody can question the result of it,” Leahy said.\n\n"
+        "“It's hard to convince them what it looked like before,” she said."
+    )
+    assert find(body, "convince").speaker == "Brunner"
+
+
+def test_role_noun_without_a_person_role_is_nobody():
+    body = (
+        "“We will fight on every front,” Peskov said.\n\n"
+        "The commission says on its website that “there were issues regarding the audio in "
+        "the hall.”"
+    )
+    assert find(body, "issues").speaker is None
+
+
+def test_dash_signature_after_a_quote_line():
+    body = "“Maybe we can build a wall around Donald Trump.” ― Steve Quinlan\n“Next one here.”"
+    assert find(body, "wall").speaker == "Steve Quinlan"
+
+
+def test_participle_cue_gives_the_sentence_subject():
+    body = (
+        "During a speech earlier in the day, Trump attacked Clinton for her record, saying, "
+        '"She\'s trigger-happy and very unstable."'
+    )
+    q = find(body, "trigger")
+    assert (q.speaker, q.cue) == ("Trump", "saying")
+
+
+def test_colon_after_a_reporting_outlet_carries_to_the_next_paragraph():
+    body = (
+        "The New York Times reports:\n\n"
+        '"Just 24 percent of the contributors to the campaign so far have given $200 or less."'
+    )
+    assert find(body, "contributors").speaker == "New York Times"
+
+
+def test_paragraph_opened_with_a_closing_mark_is_a_quote():
+    body = "Letters.\n\n”Fear. I am truly afraid of what comes next.” ― Edwin G. Monroy"
+    assert find(body, "afraid").speaker == "Edwin G. Monroy"
+
+
+# --- short fragments: speech or scare quote ------------------------------------------------------
+
+
+def test_short_fragment_called_by_a_named_speaker_is_speech():
+    body = "At a fundraiser in New York, Clinton called half of his supporters “deplorables.”"
+    q = find(body, "deplorables")
+    assert (q.speaker, q.kind) == ("Clinton", "partial")
+
+
+def test_short_fragment_after_a_reporting_verb_is_speech():
+    body = "Trump said the election system is “rigged” against him."
+    assert find(body, "rigged").speaker == "Trump"
+
+
+def test_short_fragment_without_attribution_is_a_scare_quote():
+    assert quotes_of("The so-called “reset” with Moscow has long been over.") == ()
+
+
+def test_term_listed_with_a_scare_quote_is_a_scare_quote():
+    body = "Putin announced the aim of “demilitarizing” and “denazifying” Ukraine."
+    assert quotes_of(body) == ()
+
+
+# --- quoted text that is not speech --------------------------------------------------------------
+
+
+def test_interview_transcript_turns_are_not_quotes():
+    body = (
+        "Partial transcript as follows:\n\n"
+        '"WALLACE: Will Gennifer Flowers be there tomorrow night at the debate?\n\n'
+        '"PENCE: Gennifer Flowers will not be attending the debate tomorrow night.'
+    )
+    assert quotes_of(body) == ()
+
+
+def test_show_titles_after_a_possessive_are_not_quotes():
+    body = "Sanders told MSNBC’s “Morning Joe” that nobody would question it."
+    assert quotes_of(body) == ()
+
+
+def test_markup_attribute_values_are_not_quotes():
+    body = 'Sanders said it <blockquote tweet-date="that in an apples-to-apples comparison">.'
+    assert quotes_of(body) == ()
+
+
+def test_hostile_markup_in_a_quote_is_kept_verbatim():
+    body = '"<script>alert(1)</script> is not a plan," Peskov said.'
+    (q,) = quotes_of(body)
+    assert q.text == "<script>alert(1)</script> is not a plan,"
+    assert q.speaker == "Peskov"

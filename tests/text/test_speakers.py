@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from articles.text.speakers import name_key, same_person
+from articles.text.speakers import name_gender, name_key, same_person
 
 
 def test_ei_and_ey_spellings_meet():
@@ -87,3 +87,19 @@ def test_same_person_is_symmetric(a, b):
 @given(names)
 def test_a_nonempty_name_is_its_own_person(name):
     assert same_person(name, name) == bool(name_key(name))
+
+
+def test_name_key_of_roman_numerals_is_stable():
+    assert name_key(name_key("Vann R. Newkirk III")) == name_key("Vann R. Newkirk III")
+
+
+def test_gender_from_honorific_role_word_or_first_name():
+    assert name_gender("Mr. Obama") == "m"
+    assert name_gender("Kremlin spokeswoman Maria Zakharova") == "f"
+    assert name_gender("Hillary Clinton") == "f"
+    assert name_gender("Donald Trump") == "m"
+
+
+def test_unknown_first_name_has_no_gender():
+    assert name_gender("Malkia Cyril") == ""
+    assert name_gender("Trump") == ""
