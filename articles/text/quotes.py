@@ -283,10 +283,21 @@ def _single_quoted(body: str, start: int, end: int) -> list[tuple[int, int, bool
     return found  # an unclosed ‘ is an apostrophe or a typo: never a quote
 
 
-def _quoted_spans(body: str) -> list[tuple[int, int, int, bool, int]]:
+_ANY_MARK = re.compile(r"[“”„«»\"‘’]")
+
+
+def _quoted_spans(
+    body: str, paragraphs: list[tuple[int, int]]
+) -> list[tuple[int, int, int, bool, int]]:
     """(open mark, close mark, paragraph index, closed?, paragraph start) of every quote."""
     spans = []
-    for p, (ps, pe) in enumerate(_paragraphs(body)):
+    marks = [m.start() for m in _ANY_MARK.finditer(body)]
+    if not marks:
+        return spans
+    for p, (ps, pe) in enumerate(paragraphs):
+        k = bisect.bisect_left(marks, ps)
+        if k == len(marks) or marks[k] >= pe:
+            continue  # no quote mark in this paragraph
         doubles = _double_quoted(body, ps, pe)
         cursor = ps
         for o, c, closed in doubles:
@@ -566,10 +577,11 @@ class _Event:
     cue_end: int
 
 
-def _sentence_ends(masked: str) -> list[tuple[int, int]]:
-    """(start, end) of every sentence-ending punctuation run in the writer's text."""
+def _sentence_ends(masked: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(start, end) of every sentence-ending punctuation run in the writer's text, within
+    the given spans (the paragraphs that hold quotes)."""
     ends = []
-    for m in _SENTENCE_END.finditer(masked):
+    for m in (m for ps, pe in spans for m in _SENTENCE_END.finditer(masked, ps, pe)):
         i = m.start()
         if masked[i] == ".":
             before = masked[max(0, i - 5) : i]
@@ -1012,9 +1024,9 @@ def _role_with_complement(tokens: list[str]) -> list[str]:
 # --- the whole article ------------------------------------------------------------------------
 
 
-def _raw_quotes(body: str) -> list[_Raw]:
+def _raw_quotes(body: str, paragraphs: list[tuple[int, int]] | None = None) -> list[_Raw]:
     raws = []
-    for o, c, p, closed, ps in _quoted_spans(body):
+    for o, c, p, closed, ps in _quoted_spans(body, paragraphs or _paragraphs(body)):
         s, e = _inner(body, o, c)
         if s < e and _FIRST_ALNUM.search(body, s, e):
             raws.append(_Raw(o, c, s, e, p, ps, closed))
@@ -1023,14 +1035,16 @@ def _raw_quotes(body: str) -> list[_Raw]:
 
 def extract_quotes(body: str) -> Extraction:
     """The quotes of an article body, in order, each with its speaker and cue."""
-    raws = _raw_quotes(body)
+    if _ANY_MARK.search(body) is None:
+        return Extraction((), ())
+    paragraphs = _paragraphs(body)
+    raws = _raw_quotes(body, paragraphs)
     if not raws:
         return Extraction((), ())
     masked = _masked(body, raws)
-    paragraphs = _paragraphs(body)
     tokens = set(masked.split())
     events = _events(masked, tokens)
-    ends = _sentence_ends(masked)
+    ends = _sentence_ends(masked, sorted({paragraphs[raw.paragraph] for raw in raws}))
     cue_ends = [event.cue_end for event in events]
     for raw in raws:
         _attribute(raw, masked, paragraphs[raw.paragraph][1], events, ends, cue_ends)

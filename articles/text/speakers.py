@@ -59,6 +59,7 @@ def _first_names_agree(a: str, b: str) -> bool:
     return a == b
 
 
+@lru_cache(maxsize=16384)
 def same_person(a: str, b: str) -> bool:
     """Whether two names can refer to one person: equal keys, or the same surname and
     first names that do not contradict each other ('Peskov' and 'Dmitry Peskov')."""
