@@ -142,6 +142,28 @@ def relevance(parsed: ParsedQuery) -> RawSQL | None:
     return RawSQL(sql, [fts5_expression(parsed.include)], output_field=FloatField())
 
 
+def apply(queryset, parsed: ParsedQuery, by_relevance: bool = False):
+    """Filter an Article queryset by the query; with `by_relevance`, annotate `rank` (higher is
+    better) for ordering. Returns the queryset unchanged when the query has no words."""
+    if not parsed:
+        return queryset
+    if by_relevance and parsed.include and not is_postgres():
+        # Join the FTS table once: bm25() is computed per match in the same pass, where a
+        # correlated subquery would run a MATCH per article (100x slower on 1,000 matches).
+        queryset = queryset.extra(
+            tables=[FTS_TABLE],
+            where=[f"{FTS_TABLE}.rowid = articles_article.id", f"{FTS_TABLE} MATCH %s"],
+            params=[fts5_expression(parsed.include)],
+            select={"rank": f"-bm25({FTS_TABLE}, 10.0, 1.0)"},
+        )
+        exclusions = ParsedQuery(include=[], exclude=parsed.exclude)
+        match = matching(exclusions) if exclusions else None
+        return queryset.filter(match) if match is not None else queryset
+    queryset = queryset.filter(matching(parsed))
+    rank = relevance(parsed) if by_relevance else None
+    return queryset.annotate(rank=rank) if rank is not None else queryset
+
+
 def snippets(parsed: ParsedQuery, article_ids: list[int]) -> dict[int, SafeString]:
     """The best matching passage of each article, as escaped HTML with <mark> around hits.
 

@@ -81,10 +81,8 @@ def _day_start(day):
 
 def filtered_articles(f: ListFilters, parsed: search.ParsedQuery):
     """Visible articles matching the filters, ordered; only ids are read from this queryset."""
-    articles = Article.objects.visible()
-    match = search.matching(parsed)
-    if match is not None:
-        articles = articles.filter(match)
+    by_relevance = f.sort == "relevance" and bool(parsed.include)
+    articles = search.apply(Article.objects.visible(), parsed, by_relevance)
     if f.outlet:
         articles = articles.filter(outlet_id=f.outlet)
     if f.date_from:
@@ -106,9 +104,8 @@ def filtered_articles(f: ListFilters, parsed: search.ParsedQuery):
         unlabelled = Quote.objects.visible().filter(article=OuterRef("pk"), stances__isnull=True)
         articles = articles.filter(Exists(unlabelled))
     newest = newest_first()
-    rank = search.relevance(parsed) if f.sort == "relevance" else None
-    if rank is not None:
-        return articles.annotate(rank=rank).order_by("-rank", *newest)
+    if by_relevance:
+        return articles.order_by("-rank", *newest)
     return articles.order_by(*newest)
 
 
