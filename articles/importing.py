@@ -1,29 +1,37 @@
 """Importing text files: one file becomes one article with its quotes, or a clear reason why not.
 
-Each file is read, decoded, cleaned and analysed outside any transaction, then written in one
-`transaction.atomic()`, so a failure never leaves half an article behind.
+Files are read and analysed (decode, clean, find quotes: pure functions, spread over processes
+for large imports) outside any transaction, then written in batches. A batch is one
+transaction: a file is never half-written, and a killed import loses at most the batch in
+flight, which re-running imports again. If the batch's bulk write fails, each file of it is
+written alone in its own savepoint, so one bad file never takes the others down with it.
 """
 
 import hashlib
 import logging
 import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from multiprocessing import get_context
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from .coverage import index_articles
 from .models import Article, CoverageLink, Outlet, Quote, SourceFile
 from .speakers import SpeakerDirectory
-from .text.cleaning import parse_article
-from .text.encoding import UnreadableText, decode_bytes
-from .text.quotes import extract_quotes
+from .text.pipeline import Analysis, analyse
 
 IMPORTED, DUPLICATE, FAILED = "imported", "duplicate", "failed"
+BATCH_FILES = 200
+BATCH_BYTES = 16 * 1024 * 1024
+# Below this many files a process pool costs more to start than it saves.
+POOL_THRESHOLD = 400
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +44,35 @@ class FileResult:
     article_id: int | None = None
 
 
+@dataclass
+class _Pending:
+    """A file read and analysed, waiting to be written."""
+
+    name: str
+    raw: bytes
+    sha256: str
+    analysis: Analysis | None = None
+    article: Article | None = None
+
+
+@dataclass
+class _Batch:
+    """A batch read and being analysed: what is new, what is a copy, in the files' order."""
+
+    files: list[_Pending]
+    existing: dict[str, int]
+    first_of: dict[str, int]
+    new: list[int]
+    analyses: Iterable[Analysis]
+    order: list[tuple[str, int]] | None = None
+    unreadable: dict[int, FileResult] | None = None
+
+
 def iter_text_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str]]:
     """Yield (path, recorded name) for every file given or every *.txt under a folder given.
 
-    Streams: a folder of many thousands of files is walked, never listed whole into memory
-    beyond one directory at a time. The recorded name is relative to the folder given.
+    Streams: a folder of many thousands of files is walked one directory at a time. The
+    recorded name is relative to the folder given (never derived from file content).
     """
     for given in paths:
         given = Path(given)
@@ -67,12 +99,13 @@ def as_published(value: date | datetime | None) -> tuple[datetime | None, bool]:
 
 
 class ArticleImporter:
-    """Imports files one at a time; keeps small caches so a large folder stays fast."""
+    """Imports files in batches; keeps small caches so a large folder stays fast."""
 
-    def __init__(self, outlet: str = "", language: str = "", dry_run: bool = False):
+    def __init__(self, outlet: str = "", language: str = "", dry_run: bool = False, workers=None):
         self.language = language
         self.dry_run = dry_run
         self.max_bytes = settings.NEWSDESK_MAX_FILE_BYTES
+        self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
         self.outlet = None
         if outlet:
             if dry_run:
@@ -80,44 +113,158 @@ class ArticleImporter:
             else:
                 self.outlet, _ = Outlet.objects.get_or_create(name=outlet)
         self.speakers = SpeakerDirectory()
+        self._pool = None
+
+    # --- entry points -------------------------------------------------------------------------
+
+    def import_paths(self, paths: Iterable[str | Path], expected: int = 0) -> Iterator[FileResult]:
+        """Import every file under `paths`, yielding one result per file as batches finish.
+
+        With a process pool, the next batch is analysed while the current one is written.
+        """
+        if self.workers > 1 and expected >= POOL_THRESHOLD:
+            # spawn, not fork: the workers need only the pure text modules, never Django's
+            # open database connections.
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+        try:
+            in_flight = None
+            for files in self._batches(paths):
+                started = self._start(files)
+                if in_flight is not None:
+                    yield from self._finish(in_flight)
+                in_flight = started
+            if in_flight is not None:
+                yield from self._finish(in_flight)
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+                self._pool = None
 
     def import_file(self, path: Path, name: str) -> FileResult:
-        try:
-            size = path.stat().st_size
-            if size > self.max_bytes:
-                return FileResult(
-                    name,
-                    FAILED,
-                    f"file too large ({size:,} bytes; the limit is {self.max_bytes:,})",
-                )
-            raw = path.read_bytes()
-        except OSError as exc:
-            return FileResult(name, FAILED, f"cannot read file ({exc.strerror or exc})")
-        return self.import_bytes(raw, name)
+        return self._finish(self._start([(Path(path), name)]))[0]
 
     def import_bytes(self, raw: bytes, name: str) -> FileResult:
-        sha256 = hashlib.sha256(raw).hexdigest()
-        existing = self._existing(sha256)
-        if existing is not None:
+        return self._finish(
+            self._start_read([_Pending(name, raw, hashlib.sha256(raw).hexdigest())])
+        )[0]
+
+    # --- one batch ----------------------------------------------------------------------------
+
+    def _batches(self, paths) -> Iterator[list[tuple[Path, str]]]:
+        batch, size = [], 0
+        for path, name in iter_text_files(paths):
+            batch.append((path, name))
+            try:
+                size += path.stat().st_size
+            except OSError:
+                pass
+            if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+                yield batch
+                batch, size = [], 0
+        if batch:
+            yield batch
+
+    def _start(self, files: list[tuple[Path, str]]) -> "_Batch":
+        """Read a batch's files and start analysing the new ones."""
+        unreadable: dict[int, FileResult] = {}
+        pending: list[_Pending] = []
+        order: list[tuple[str, int]] = []
+        for path, name in files:
+            try:
+                size = path.stat().st_size
+                if size > self.max_bytes:
+                    reason = f"file too large ({size:,} bytes; the limit is {self.max_bytes:,})"
+                    order.append(("done", len(unreadable)))
+                    unreadable[len(unreadable)] = FileResult(name, FAILED, reason)
+                    continue
+                raw = path.read_bytes()
+            except OSError as exc:
+                order.append(("done", len(unreadable)))
+                unreadable[len(unreadable)] = FileResult(
+                    name, FAILED, f"cannot read file ({exc.strerror or exc})"
+                )
+                continue
+            order.append(("read", len(pending)))
+            pending.append(_Pending(name, raw, hashlib.sha256(raw).hexdigest()))
+        batch = self._start_read(pending)
+        batch.order, batch.unreadable = order, unreadable
+        return batch
+
+    def _start_read(self, files: list["_Pending"]) -> "_Batch":
+        existing = self._existing({f.sha256 for f in files})
+        first_of: dict[str, int] = {}
+        new: list[int] = []
+        for i, f in enumerate(files):
+            if f.sha256 not in existing and f.sha256 not in first_of:
+                first_of[f.sha256] = i
+                new.append(i)
+        raws = [files[i].raw for i in new]
+        if self._pool is not None and len(raws) > 8:
+            analyses = self._pool.map(analyse, raws, chunksize=8)  # submitted now, read later
+        else:
+            analyses = map(analyse, raws)  # lazy: runs when the batch is finished
+        return _Batch(files, existing, first_of, new, analyses)
+
+    def _finish(self, batch: "_Batch") -> list[FileResult]:
+        """Collect the analyses, write the new articles, then record the duplicates."""
+        files, first_of = batch.files, batch.first_of
+        results: list[FileResult | None] = [None] * len(files)
+        to_write = []
+        for i, analysis in zip(batch.new, batch.analyses):
+            f = files[i]
+            f.analysis = analysis
+            problem = analysis.problem or self._build(f)
+            if problem:
+                results[i] = FileResult(f.name, FAILED, problem)
+                del first_of[f.sha256]
+            else:
+                to_write.append(i)
+        if self.dry_run:
+            for i in to_write:
+                quotes = len(files[i].analysis.extraction.quotes)
+                results[i] = FileResult(files[i].name, IMPORTED, f"{quotes} quotes (dry run)")
+        elif to_write:
+            failures = self._write([files[i] for i in to_write])
+            for i in to_write:
+                f = files[i]
+                if f.name in failures:
+                    results[i] = FileResult(f.name, FAILED, failures[f.name])
+                    first_of.pop(f.sha256, None)
+                else:
+                    results[i] = FileResult(f.name, IMPORTED, "", f.article.pk)
+        # Duplicates last, so a copy of a file imported in this very batch finds it.
+        for i, f in enumerate(files):
+            if results[i] is not None:
+                continue
+            article_id = batch.existing.get(f.sha256)
+            if article_id is None and f.sha256 in first_of and not self.dry_run:
+                article_id = files[first_of[f.sha256]].article.pk
+            if article_id is None and not self.dry_run:
+                results[i] = FileResult(f.name, FAILED, "an identical file in this import failed")
+                continue
             if not self.dry_run:
-                SourceFile.objects.get_or_create(article=existing, name=name)
-            return FileResult(name, DUPLICATE, "same bytes already imported", existing.pk)
-        try:
-            decoded = decode_bytes(raw)
-            parsed = parse_article(decoded.text)
-            extraction = extract_quotes(parsed.body)
-        except UnreadableText as exc:
-            return FileResult(name, FAILED, str(exc))
-        except Exception as exc:  # a bug on one odd file must not stop the other files
-            logger.exception("analysing %s failed", name)
-            return FileResult(
-                name, FAILED, f"could not analyse the text ({exc.__class__.__name__})"
-            )
+                SourceFile.objects.get_or_create(article_id=article_id, name=f.name)
+            results[i] = FileResult(f.name, DUPLICATE, "same bytes already imported", article_id)
+        if batch.order is None:
+            return results
+        return [
+            batch.unreadable[index] if kind == "done" else results[index]
+            for kind, index in batch.order
+        ]
+
+    def _existing(self, shas: set[str]) -> dict[str, int]:
+        if not shas or (self.outlet is not None and self.outlet.pk is None):
+            return {}
+        return dict(
+            Article.objects.filter(sha256__in=shas, outlet=self.outlet).values_list("sha256", "pk")
+        )
+
+    def _build(self, f: _Pending) -> str:
+        """Make the unsaved Article of an analysed file; returns a problem, or '' when valid."""
+        decoded, parsed = f.analysis.decoded, f.analysis.parsed
         published, has_time = as_published(parsed.published)
-        notes = [*decoded.notes, *parsed.notes]
-        if parsed.dropped:
-            notes.append("kept out of the body: " + " | ".join(parsed.dropped))
-        article = Article(
+        notes = [*decoded.notes, *parsed.notes]  # the parser notes each line it kept out
+        f.article = Article(
             outlet=self.outlet,
             title=parsed.title[:500],
             title_derived=parsed.title_derived,
@@ -125,73 +272,95 @@ class ArticleImporter:
             published_has_time=has_time,
             published_source=parsed.published_source[:300],
             language=self.language or (self.outlet.language if self.outlet else ""),
-            sha256=sha256,
+            sha256=f.sha256,
             raw_text=decoded.text,
             encoding=decoded.encoding,
             import_notes="\n".join(notes),
             body=parsed.body,
         )
         try:
-            article.full_clean(exclude=["outlet", "story"])
+            # Uniqueness is the database's job (checked at write); this checks the values.
+            f.article.full_clean(
+                exclude=["outlet", "story"], validate_unique=False, validate_constraints=False
+            )
         except ValidationError as exc:
-            return FileResult(name, FAILED, "invalid article: " + "; ".join(exc.messages))
-        if self.dry_run:
-            return FileResult(name, IMPORTED, f"{len(extraction.quotes)} quotes (dry run)")
+            return "invalid article: " + "; ".join(exc.messages)
+        return ""
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def _write(self, files: list[_Pending]) -> dict[str, str]:
+        """Write the batch in one transaction; fall back to one savepoint per file on error.
+
+        Returns {file name: reason} for the files that could not be written.
+        """
         try:
             with transaction.atomic():
-                article.save()
-                SourceFile.objects.create(article=article, name=name)
-                self._save_quotes(article, extraction)
-                self._link_same_text(article)
-        except IntegrityError as exc:
-            # Another process imported the same bytes between our check and our write.
-            existing = self._existing(sha256)
-            if existing is None:
-                return FileResult(name, FAILED, f"database refused the article ({exc})")
-            SourceFile.objects.get_or_create(article=existing, name=name)
-            return FileResult(name, DUPLICATE, "same bytes already imported", existing.pk)
-        except DatabaseError as exc:
-            # The transaction was rolled back: nothing of this file is in the database.
-            return FileResult(name, FAILED, f"database error, nothing saved ({exc})")
-        except Exception as exc:
-            logger.exception("saving %s failed", name)
-            return FileResult(name, FAILED, f"could not save ({exc}); nothing saved")
-        return FileResult(name, IMPORTED, "", article.pk)
+                self._write_all(files)
+            return {}
+        except Exception:
+            logger.info("bulk write of %d files failed; writing them one by one", len(files))
+        self.speakers = SpeakerDirectory()  # its cache may name speakers that were rolled back
+        failures = {}
+        for f in files:
+            f.article.pk = None
+            try:
+                with transaction.atomic():
+                    self._write_all([f])
+            except DatabaseError as exc:
+                failures[f.name] = f"database refused the article, nothing saved ({exc})"
+            except Exception as exc:
+                logger.exception("saving %s failed", f.name)
+                failures[f.name] = f"could not save ({exc}); nothing saved"
+        return failures
 
-    def _existing(self, sha256: str) -> Article | None:
-        if self.outlet is not None and self.outlet.pk is None:
-            return None
-        return Article.objects.filter(sha256=sha256, outlet=self.outlet).first()
-
-    def _save_quotes(self, article: Article, extraction) -> None:
-        speakers = self.speakers.resolve(extraction.speakers)
-        Quote.objects.bulk_create(
-            Quote(
-                article=article,
-                start=q.start,
-                end=q.end,
-                text=q.text,
-                speaker=speakers.get(q.speaker) if q.speaker else None,
-                cue=q.cue[:200],
-                kind=q.kind,
-                origin=Quote.AUTO,
-            )
-            for q in extraction.quotes
+    def _write_all(self, files: list[_Pending]) -> None:
+        articles = Article.objects.bulk_create([f.article for f in files])
+        SourceFile.objects.bulk_create(
+            SourceFile(article=a, name=f.name) for a, f in zip(articles, files)
         )
+        quotes = []
+        for article, f in zip(articles, files):
+            extraction = f.analysis.extraction
+            speakers = self.speakers.resolve(extraction.speakers)
+            quotes.extend(
+                Quote(
+                    article=article,
+                    start=q.start,
+                    end=q.end,
+                    text=q.text,
+                    speaker_id=speakers.get(q.speaker) if q.speaker else None,
+                    cue=q.cue[:200],
+                    kind=q.kind,
+                    origin=Quote.AUTO,
+                )
+                for q in extraction.quotes
+            )
+        self.speakers.flush()
+        Quote.objects.bulk_create(quotes, batch_size=1000)
+        self._link_same_text(articles)
+        self._after_write(articles)
 
-    def _link_same_text(self, article: Article) -> None:
+    def _link_same_text(self, articles: list[Article]) -> None:
         """The same bytes from another outlet: a new article, confirmed as a duplicate."""
-        twins = Article.objects.filter(sha256=article.sha256).exclude(pk=article.pk)
+        new_ids = {a.pk for a in articles}
+        by_sha = {a.sha256: a.pk for a in articles}
+        twins = Article.objects.filter(sha256__in=by_sha).exclude(pk__in=new_ids)
         links = [
             CoverageLink(
-                article_a_id=min(twin.pk, article.pk),
-                article_b_id=max(twin.pk, article.pk),
+                article_a_id=min(twin_id, by_sha[sha]),
+                article_b_id=max(twin_id, by_sha[sha]),
                 relation=CoverageLink.DUPLICATE,
                 status=CoverageLink.CONFIRMED,
                 score=1.0,
                 evidence={"reason": "identical bytes (same sha256)"},
                 reviewed_at=timezone.now(),
             )
-            for twin in twins.only("pk")
+            for sha, twin_id in twins.values_list("sha256", "pk")
         ]
         CoverageLink.objects.bulk_create(links, ignore_conflicts=True)
+
+    def _after_write(self, articles: list[Article]) -> None:
+        """Work that follows new articles into the corpus, inside the batch's transaction."""
+        # Coverage: fingerprints, keys and suggested links, each article seeing those before it.
+        index_articles(articles)

@@ -12,58 +12,72 @@ def identifying(name: str) -> bool:
 
 
 class SpeakerDirectory:
-    """Finds or creates the Speaker for each name an article uses, caching keys in memory."""
+    """Finds or creates the Speaker for each name an article uses.
+
+    Keeps what it learns in memory (key → speaker, speaker → alias names) so a large import asks
+    the database once per distinct speaker, and writes new aliases in one statement per batch
+    (`flush`). Used inside the import's transaction; a rolled-back batch needs a new directory.
+    """
 
     def __init__(self):
         self._by_key: dict[str, int] = {}
+        self._aliases: dict[int, set[str]] = {}
+        self._pending: list[SpeakerAlias] = []
 
     def _lookup(self, key: str) -> int | None:
         if key not in self._by_key:
-            alias = (
+            speaker_id = (
                 SpeakerAlias.objects.filter(key=key, matches=True)
                 .order_by("speaker_id")
                 .values_list("speaker_id", flat=True)
                 .first()
             )
-            if alias is None:
+            if speaker_id is None:
                 return None
-            self._by_key[key] = alias
+            self._by_key[key] = speaker_id
         return self._by_key[key]
 
-    def resolve(self, mentions) -> dict[str, Speaker]:
-        """Map each mention's canonical name to a Speaker, creating speakers and aliases as needed."""
-        found: dict[str, Speaker] = {}
+    def _known_aliases(self, speaker_id: int) -> set[str]:
+        if speaker_id not in self._aliases:
+            self._aliases[speaker_id] = set(
+                SpeakerAlias.objects.filter(speaker_id=speaker_id).values_list("name", flat=True)
+            )
+        return self._aliases[speaker_id]
+
+    def resolve(self, mentions) -> dict[str, int]:
+        """Map each mention's canonical name to a speaker id, creating speakers as needed."""
+        found: dict[str, int] = {}
         for mention in mentions:
-            key = name_key(mention.name)
+            name = mention.name[:300]
+            key = name_key(name)
             speaker_id = self._lookup(key) if key else None
             if speaker_id is None:
-                speaker = Speaker.objects.create(name=mention.name[:300], role=mention.role[:300])
-                self._by_key[key] = speaker.pk
-                known = set()
-            else:
-                speaker = Speaker(pk=speaker_id, name=mention.name)
-                known = set(
-                    SpeakerAlias.objects.filter(speaker_id=speaker_id).values_list(
-                        "name", flat=True
-                    )
-                )
-            new_aliases = []
+                speaker_id = Speaker.objects.create(name=name, role=mention.role[:300]).pk
+                if key and identifying(name):
+                    # Same rule as the database lookup: only names that match across articles.
+                    self._by_key[key] = speaker_id
+                self._aliases[speaker_id] = set()
+            known = self._known_aliases(speaker_id)
             for alias in (mention.name, *mention.aliases):
                 alias = alias[:300]
                 if alias and alias not in known:
                     known.add(alias)
                     # Only the canonical full name matches across articles.
-                    new_aliases.append(
+                    self._pending.append(
                         SpeakerAlias(
-                            speaker_id=speaker.pk,
+                            speaker_id=speaker_id,
                             name=alias,
-                            key=name_key(alias),
+                            key=name_key(alias)[:300],
                             matches=alias == mention.name and identifying(alias),
                         )
                     )
-            SpeakerAlias.objects.bulk_create(new_aliases, ignore_conflicts=True)
-            found[mention.name] = speaker
+            found[mention.name] = speaker_id
         return found
+
+    def flush(self) -> None:
+        """Write the aliases learnt since the last flush."""
+        SpeakerAlias.objects.bulk_create(self._pending, ignore_conflicts=True, batch_size=1000)
+        self._pending = []
 
 
 @transaction.atomic

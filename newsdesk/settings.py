@@ -102,6 +102,10 @@ TEMPLATES = [
     },
 ]
 
+if "DATABASE_URL" not in os.environ:
+    # The default SQLite file lives in var/; any command (even `check`, whose JSONField check
+    # opens the database) fails on a fresh checkout if the folder is missing.
+    (BASE_DIR / "var").mkdir(exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'newsdesk.sqlite3'}"),

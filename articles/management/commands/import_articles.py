@@ -1,8 +1,10 @@
 """Import text files as articles: `import_articles PATH [PATH ...] [--outlet NAME] [--language CODE] [--dry-run]`."""
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.importing import DUPLICATE, FAILED, IMPORTED, ArticleImporter, iter_text_files
+from articles.importing import DUPLICATE, FAILED, IMPORTED, ArticleImporter
 
 
 class Command(BaseCommand):
@@ -17,23 +19,25 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, paths, outlet, language, dry_run, verbosity, **options):
-        from pathlib import Path
-
-        missing = [p for p in paths if not Path(p).exists()]
         counts = {IMPORTED: 0, DUPLICATE: 0, FAILED: 0}
-        for path in missing:
-            self.stderr.write(f"{path}: failed: no such file or folder")
-            counts[FAILED] += 1
+        present = []
+        for path in paths:
+            if Path(path).exists():
+                present.append(path)
+            else:
+                self.stderr.write(f"{path}: failed: no such file or folder")
+                counts[FAILED] += 1
         importer = ArticleImporter(
             outlet=outlet.strip(), language=language.strip(), dry_run=dry_run
         )
-        for path, name in iter_text_files(p for p in paths if p not in missing):
-            result = importer.import_file(path, name)
+        # Folders are worth a process pool for the text analysis; single files are not.
+        expected = 10_000 if any(Path(p).is_dir() for p in present) else len(present)
+        for result in importer.import_paths(present, expected=expected):
             counts[result.status] += 1
             if result.status == FAILED:
-                self.stderr.write(f"{path}: failed: {result.reason}")
+                self.stderr.write(f"{result.name}: failed: {result.reason}")
             elif verbosity >= 2:
-                self.stdout.write(f"{path}: {result.status} {result.reason}".rstrip())
+                self.stdout.write(f"{result.name}: {result.status} {result.reason}".rstrip())
         prefix = "dry run: " if dry_run else ""
         self.stdout.write(
             f"{prefix}imported={counts[IMPORTED]} duplicates={counts[DUPLICATE]} "
