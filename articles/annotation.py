@@ -71,7 +71,8 @@ def claim_snapshot(claim: Claim) -> dict:
 
 def _stance_for_update(user, quote_id, label_set_id):
     return (
-        StanceAnnotation.objects.select_for_update()
+        # Lock the stance row only, not the label rows joined to it.
+        StanceAnnotation.objects.select_for_update(of=("self",))
         .select_related("label__label_set")
         .filter(annotator=user, quote_id=quote_id, label_set_id=label_set_id)
         .first()
@@ -218,7 +219,12 @@ def create_quote(user, article, start: int, end: int, text: str) -> Quote:
 
 
 def _quote_for_update(quote_id):
-    return Quote.objects.select_for_update().select_related("article", "speaker").get(pk=quote_id)
+    # Lock the quote row only: the speaker is an outer join, which PostgreSQL cannot lock.
+    return (
+        Quote.objects.select_for_update(of=("self",))
+        .select_related("article", "speaker")
+        .get(pk=quote_id)
+    )
 
 
 def adjust_quote(user, quote_id: int, start: int, end: int) -> Quote:
@@ -379,7 +385,7 @@ def edit_claim(user, claim_id: int, text: str, version: int, tag_ids) -> Claim:
 def adjudicate(editor, quote: Quote, label: Label, note: str = "") -> Adjudication:
     with transaction.atomic():
         existing = (
-            Adjudication.objects.select_for_update()
+            Adjudication.objects.select_for_update(of=("self",))
             .select_related("label")
             .filter(quote=quote, label_set_id=label.label_set_id)
             .first()
