@@ -11,11 +11,14 @@ import io
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from .models import (
     Article,
@@ -28,7 +31,7 @@ from .models import (
 )
 from .text import charts, framing
 from .text.align import QuoteRef, align_quotes
-from .text.drift import drift_summary, word_diff
+from .text.drift import ADDED, REMOVED, SAME, drift_summary, word_diff
 from .text.marks import paragraphs_with_marks
 from .text.speakers import name_key
 
@@ -71,7 +74,27 @@ class Column:
     frames: list[tuple[str, int]] = field(default_factory=list)
     claims: list[str] = field(default_factory=list)
     lead: framing.Lead | None = None
-    paragraphs: list = field(default_factory=list)  # [(text, quote or None), …] per paragraph
+
+    @cached_property
+    def text_html(self) -> SafeString:
+        """The body as paragraphs, its quotes marked; aligned ones carry their row for scrolling.
+
+        Built here rather than in the template: four long bodies are thousands of runs, and the
+        template engine takes ten times longer. Every piece of text goes through escape().
+        """
+        spans = [(q.start, q.end) for q in self.quotes]
+        paragraphs = []
+        for runs in paragraphs_with_marks(self.article.body, spans):
+            parts = []
+            for run in runs:
+                if run.mark is None:
+                    parts.append(escape(run.text))
+                    continue
+                row = getattr(self.quotes[run.mark], "row", None)
+                attr = f' data-row="{row}"' if row is not None else ""
+                parts.append(f'<mark class="quote"{attr}>{escape(run.text)}</mark>')
+            paragraphs.append("<p>" + "".join(parts) + "</p>")
+        return mark_safe("\n".join(paragraphs))
 
 
 @dataclass
@@ -80,6 +103,45 @@ class Cell:
     reference: bool
     ops: list = field(default_factory=list)  # DriftOp steps from the row's first quote
     drift: float = 0.0
+
+    @cached_property
+    def drift_html(self) -> SafeString:
+        """The quote as this outlet words it, marked against the row's first quote: cut words
+        struck, added words underlined, reworded words highlighted with the first quote's words
+        in their title. Every piece of text goes through escape()."""
+        if self.reference:
+            return escape(self.quote.text)
+        parts = []
+        for op in self.ops:
+            if op.op == SAME:
+                parts.append(escape(op.b))
+            elif op.op == ADDED:
+                parts.append(f"<ins>{escape(op.b)}</ins>")
+            elif op.op == REMOVED:
+                parts.append(f"<del>{escape(op.a)}</del>")
+            else:
+                parts.append(
+                    f'<mark class="drift-changed" title="first quote: {escape(op.a)}">'
+                    f"{escape(op.b)}</mark>"
+                )
+        return mark_safe(" ".join(parts))
+
+    @cached_property
+    def html(self) -> SafeString:
+        """The quote with its drift marks, then who said it, how, and how far it drifted.
+
+        Built in Python for the same reason as Column.text_html: hundreds of cells per page.
+        """
+        quote = self.quote
+        meta = escape(quote.speaker.name if quote.speaker_id else "unknown speaker")
+        if quote.cue:
+            meta += " · " + escape(quote.cue)
+        if not self.reference:
+            meta += f" · drift {round(self.drift * 100)} %"
+        kind = "reference" if self.reference else "drifted"
+        return mark_safe(
+            f'<blockquote class="{kind}">{self.drift_html}</blockquote><p class="meta">{meta}</p>'
+        )
 
 
 @dataclass
@@ -111,11 +173,11 @@ class Comparison:
     def query(self) -> str:
         return ",".join(str(i) for i in self.ids)
 
-    @property
+    @cached_property
     def aligned_rows(self) -> list[Row]:
         return [row for row in self.rows if row.only_in is None]
 
-    @property
+    @cached_property
     def single_rows(self) -> list[Row]:
         return [row for row in self.rows if row.only_in is not None]
 
@@ -135,6 +197,14 @@ def get_articles(ids: list[int]) -> list[Article]:
 
 def _speaker(quote: Quote) -> str | None:
     return quote.speaker.name if quote.speaker_id else None
+
+
+@lru_cache(maxsize=8192)
+def _drift(a: str, b: str) -> tuple[tuple, float]:
+    """The word diff of two quotes and its drift ratio. Quote texts never change once stored,
+    so a page that is reloaded or re-rendered after a correction diffs each pair only once."""
+    ops = tuple(word_diff(a, b))
+    return ops, drift_summary(ops)["drift"]
 
 
 def build_comparison(ids: list[int]) -> Comparison:
@@ -190,8 +260,8 @@ def build_comparison(ids: list[int]) -> Comparison:
                 reference = quote
                 cells[column] = Cell(quote, reference=True)
             else:
-                ops = word_diff(reference.text, quote.text)
-                cells[column] = Cell(quote, False, ops, drift_summary(ops)["drift"])
+                ops, drift = _drift(reference.text, quote.text)
+                cells[column] = Cell(quote, False, ops, drift)
         row = Row(n, aligned_row.score, aligned_row.manual, cells)
         if row.only_in is not None:
             row.only_label = columns[row.only_in].label
@@ -200,13 +270,6 @@ def build_comparison(ids: list[int]) -> Comparison:
             if cell is not None:
                 # Only quotes that other columns carry too can lead the texts' scrolling.
                 cell.quote.row = n if row.only_in is None else None
-    for column in columns:
-        column.paragraphs = [
-            [(run.text, column.quotes[run.mark] if run.mark is not None else None) for run in runs]
-            for runs in paragraphs_with_marks(
-                column.article.body, [(q.start, q.end) for q in column.quotes]
-            )
-        ]
 
     _add_framing(columns, ids)
     timeline_articles = _story_articles(articles)

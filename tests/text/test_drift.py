@@ -135,3 +135,13 @@ def test_drift_is_a_ratio(a, b):
 @given(quote_text)
 def test_a_quote_does_not_drift_from_itself(a):
     assert drift_summary(word_diff(a, a))["drift"] == 0.0
+
+
+@given(st.text(max_size=30))
+def test_the_fast_match_key_keeps_exactly_the_letters_and_digits(word):
+    import unicodedata
+
+    from articles.text.drift import _match_key
+
+    folded = unicodedata.normalize("NFKC", word).casefold()
+    assert _match_key(word) == "".join(ch for ch in folded if ch.isalnum())
