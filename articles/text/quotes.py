@@ -665,6 +665,16 @@ def _apposed_speaker(masked: str, tokens: list[tuple[int, str]], i: int) -> tupl
     return found
 
 
+def _tokens(text: str, lo: int, end: int) -> list[tuple[int, str]]:
+    """(position, token) of the whitespace-separated tokens of text[lo:end]."""
+    found, pos = [], lo
+    for token in text[lo:end].split():
+        pos = text.find(token, pos)
+        found.append((pos, token))
+        pos += len(token)
+    return found
+
+
 def _speaker_before(masked: str, end: int, floor: int) -> tuple[int, str] | None:
     """The speaker phrase that ends right before `end` (a cue), read backwards word by word:
     "he", "the spokesman", "Kremlin spokesman Dmitry Peskov", "the spokesman for X Y"."""
@@ -672,10 +682,10 @@ def _speaker_before(masked: str, end: int, floor: int) -> tuple[int, str] | None
     near = max(lo, end - 90)  # enough for any phrase but an apposition
     if near > lo:
         near = masked.find(" ", near, end) + 1 or lo  # start at a word boundary
-    tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(masked, near, end)]
+    tokens = _tokens(masked, near, end)
     i = len(tokens) - 1
     if near > lo and i >= 0 and tokens[i][1].endswith(","):
-        tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(masked, lo, end)]
+        tokens = _tokens(masked, lo, end)
         i = len(tokens) - 1
     if i >= 0 and tokens[i][1].endswith("ly") and tokens[i][1].islower():
         i -= 1  # "Peskov also complained", "he recently said"
@@ -981,7 +991,7 @@ def _introductions(masked: str, tokens: set[str]) -> list[tuple[int, _Phrase]]:
     "Dmitry Peskov, spokesman for …"): they tell who holds which role."""
     found = []
     for m in _scan(masked, tokens, _ROLE_AT, _ROLE_FORMS):
-        after = _TOKEN.findall(masked, m.end(), min(len(masked), m.end() + 60))[:3]
+        after = masked[m.end() : m.end() + 60].split()[:3]
         name = []
         for token in after:
             if not token[:1].isupper() or token.casefold() in _ROLE_WORD_SET:
@@ -998,9 +1008,9 @@ def _introductions(masked: str, tokens: set[str]) -> list[tuple[int, _Phrase]]:
             continue
         comma = masked.rfind(",", max(0, m.start() - 12), m.start())
         if comma > 0 and masked[comma + 1 : m.start()].strip().casefold() in ("", "the", "a"):
-            before = _TOKEN.findall(masked, max(0, comma - 40), comma)[-2:]
+            before = masked[max(0, comma - 40) : comma].split()[-2:]
             if len(before) == 2 and all(t[:1].isupper() and t.isalpha() for t in before):
-                role = _TOKEN.findall(masked, m.start(), min(len(masked), m.end() + 60))
+                role = masked[m.start() : m.end() + 60].split()
                 role_text = " ".join(_role_with_complement(role))
                 found.append(
                     (comma, _Phrase(role_text, " ".join(before), role_text, _role_head(role_text)))
@@ -1042,8 +1052,11 @@ def extract_quotes(body: str) -> Extraction:
     if not raws:
         return Extraction((), ())
     masked = _masked(body, raws)
-    tokens = set(masked.split())
-    events = _events(masked, tokens)
+    # Who speaks after the paragraph that follows the last quote changes no attribution.
+    last = min(raws[-1].paragraph + 1, len(paragraphs) - 1)
+    scanned = masked[: paragraphs[last][1]]
+    tokens = set(scanned.split())
+    events = _events(scanned, tokens)
     ends = _sentence_ends(masked, sorted({paragraphs[raw.paragraph] for raw in raws}))
     cue_ends = [event.cue_end for event in events]
     for raw in raws:
@@ -1052,7 +1065,7 @@ def extract_quotes(body: str) -> Extraction:
     # Every phrase that names or refers to a speaker, in reading order, so that pronouns and
     # role nouns resolve to whoever came last before them.
     mentions: list[tuple[int, int, _Phrase, _Raw | None]] = []
-    for pos, phrase in _introductions(masked, tokens):
+    for pos, phrase in _introductions(scanned, tokens):
         mentions.append((pos, 0, phrase, None))
     seen_positions = set()
     for raw in raws:
