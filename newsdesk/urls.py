@@ -14,3 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("articles.urls")),
 ]
+
+# A database that is not answering gets a 503 with a message instead of a bare 500.
+handler500 = "newsdesk.errors.server_error"

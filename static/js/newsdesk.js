@@ -59,6 +59,43 @@
     });
   });
 
+  // htmx swaps nothing when the server fails (5xx) or cannot be reached, so the page would look
+  // as if the last label had been saved. Say so instead, until a request succeeds again.
+  function showServerProblem(text) {
+    const bar = document.getElementById("server-problem");
+    if (!bar) return;
+    bar.textContent = text;
+    bar.hidden = false;
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    const xhr = event.detail.xhr;
+    if (xhr.status < 500) return;
+    let text = "";
+    if (xhr.status === 503) {
+      // The server's own words (a short fragment), read as text: nothing of it is run or inserted.
+      const doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+      text = doc.body.textContent.trim();
+    }
+    showServerProblem(
+      text ||
+        "Something went wrong on the server; your last change may not have been saved. " +
+          "Reload the page to check."
+    );
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    showServerProblem(
+      "The server is not answering; your last change may not have been saved. " +
+        "Try again in a moment, then reload the page to check."
+    );
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const bar = document.getElementById("server-problem");
+    if (bar && !bar.hidden && event.detail.successful) bar.hidden = true;
+  });
+
   document.addEventListener("click", function (event) {
     const mark = event.target.closest("mark.quote[data-quote]");
     if (mark) {
