@@ -326,10 +326,12 @@ def _masked(body: str, raws: list["_Raw"]) -> str:
     for r in raws:
         parts.append(body[cursor : r.start])
         inner = body[r.start : r.end]
-        if inner and inner[-1] in ".!?…,":
-            parts.append("x" * (len(inner) - 1) + inner[-1])
+        # A capital stays a capital, so that the writer's sentence before “We …” ends.
+        first = "X" if inner[:1].isupper() else "x"
+        if len(inner) > 1 and inner[-1] in ".!?…,":
+            parts.append(first + "x" * (len(inner) - 2) + inner[-1])
         else:
-            parts.append("x" * len(inner))
+            parts.append(first + "x" * (len(inner) - 1))
         cursor = r.end
     parts.append(body[cursor:])
     return "".join(parts)
@@ -567,6 +569,7 @@ class _Raw:
     speaker_phrase: tuple[int, str] | None = None  # (position, phrase text)
     cue: str = ""
     attached: bool = False  # a cue stands right next to the quote
+    sentence_start: int = 0  # where the writer's sentence holding the quote begins
 
 
 @dataclass
@@ -742,6 +745,7 @@ def _attribute(
     cue_ends: list[int] | None = None,
 ) -> None:
     s_start, s_end = _sentence_bounds(ends, raw.paragraph_start, pe, raw.open, raw.close, masked)
+    raw.sentence_start = s_start
     after_from = min(raw.close + 1, pe)
     if raw.open == 0 or masked[raw.open - 1] == "\n":  # the line is the quote
         m = _DASH_SIGNATURE.match(masked, after_from, pe)
@@ -804,13 +808,20 @@ def _attribute(
     if m:
         raw.speaker_phrase = (m.start("speaker"), m.group("speaker"))
         return
+    # A characterising verb names its speaker ("… and Clinton called it “a disgrace”"); a
+    # pronoun before it ("Ban condemned what he called a “breach”") is the sentence's subject.
+    subject = _SUBJECT.match(masked, s_start, raw.open)
+    subject_phrase = _parse_phrase(subject.group("speaker")) if subject is not None else None
+    found = _characterising_speaker(masked, s_start, raw.open)
+    if found is not None and not (
+        subject_phrase is not None and subject_phrase.name and found[0][1].casefold() in _PRONOUNS
+    ):
+        raw.speaker_phrase, raw.cue = found
+        return
     # No cue: the sentence's subject is the likeliest speaker ("Trump unleashed a series of
     # tweets, saying …", "Reid has gone after Trump as a “human leech …”"). Without a cue word
     # the quote is not attached, and a short one stays a scare quote.
-    subject = _SUBJECT.match(masked, s_start, raw.open)
-    if subject is not None and (
-        (phrase := _parse_phrase(subject.group("speaker"))).name or phrase.pronoun
-    ):
+    if subject_phrase is not None and (subject_phrase.name or subject_phrase.pronoun):
         raw.speaker_phrase = (subject.start("speaker"), subject.group("speaker"))
         m = _PARTICIPLE.search(masked, subject.end("speaker"), raw.open)
         raw.cue = m.group() if m else ""
@@ -834,13 +845,6 @@ def _clean_cue(cue: str) -> str:
     return " ".join(cue.split())
 
 
-# A term after an article or a preposition is named, not said: "a “special military
-# operation”", "the aim of “denazifying”".
-_NAMING_WORDS = frozenset(
-    "a an the this that its their his her so-called of as for into about with in on".split()
-)
-
-
 # Cues that take a thing as their object ("announced a “special military operation”"): a
 # short quoted term after them names the thing, it does not report words.
 _OBJECT_CUES = frozenset(
@@ -849,25 +853,127 @@ _OBJECT_CUES = frozenset(
 )
 
 
-def _is_scare_quote(body: str, raw: _Raw, text: str) -> bool:
+# Words by which a writer reports or characterises what someone said, beyond the cue verbs:
+# a short fragment after one of them in its sentence ("condemned the test as “reckless”",
+# "the fact-checkers rated the claim “false”", "what critics call “cronyism”") quotes words.
+_REPORTING_WORDS = frozenset(
+    (
+        "call calls called calling describe describes described describing label labels "
+        "labeled labelled labeling labelling brand brands branded branding dub dubs dubbed "
+        "term terms termed nickname nicknamed hail hails hailed deride derides derided "
+        "denounce denounces denounced condemn condemns condemned condemning criticize "
+        "criticizes criticized criticizing criticise criticised blast blasts blasted slam "
+        "slams slammed mock mocks mocked praise praises praised dismiss dismisses dismissed "
+        "accuse accused accusing decry decries decried lambast lambasted ridicule ridiculed "
+        "characterize characterized characterise characterised portray portrayed liken "
+        "likened ruled rated deemed chant chants chanted chanting sing singing sung "
+        "proclaim proclaimed pledge pledged tout touted cite cites cited referenced quoted "
+        "saying adding telling writing tweeting claim claimed statement remarks comments "
+        "words phrase slogan assertion allegation verdict ruling rating message"
+    ).split()
+)
+
+
+# The finite verbs among them: whoever stands right before one is the one whose words are
+# characterised ("Clinton called his plan “a disaster”", "the senator condemned it as “…”").
+_CHARACTERISING_VERBS = frozenset(
+    (
+        "call calls called describe describes described label labels labeled labelled "
+        "brand brands branded dub dubs dubbed term terms termed nicknamed hail hails hailed "
+        "deride derides derided denounce denounces denounced condemn condemns condemned "
+        "criticize criticizes criticized criticise criticises criticised blasted slammed "
+        "mocked praised dismissed accuse accuses accused decried lambasted ridiculed "
+        "characterized characterised portrayed likened ruled rated deemed chanted "
+        "proclaimed pledged touted cited referenced"
+    ).split()
+)
+
+
+def _characterising_speaker(
+    masked: str, s_start: int, quote_open: int
+) -> tuple[tuple[int, str], str] | None:
+    """(speaker phrase, verb) for the last characterising verb of the sentence before the
+    quote, when a person, a role or a pronoun stands right before it."""
+    if _CHARACTERISING_FORMS.keys_set.isdisjoint(masked[s_start:quote_open].split()):
+        return None  # the common case, without placing every token
+    for pos, token in reversed(_tokens(masked, s_start, quote_open)):
+        word = token.rstrip(",;:").casefold()
+        if word not in _CHARACTERISING_VERBS:
+            continue
+        found = _speaker_before(masked, _aux_start(masked, pos), s_start)
+        if found is None:
+            return None
+        phrase = _parse_phrase(found[1])
+        if phrase.name or phrase.pronoun or phrase.role_head:
+            return found, word
+        return None
+    return None
+
+
+def _reported_in_sentence(masked: str, raw: _Raw) -> bool:
+    """Whether the writer's sentence reports or characterises words before the quote: a cue
+    verb (not one that takes a thing as its object) or a reporting word, in the writer's
+    own words (other quotes are masked)."""
+    for token in masked[raw.sentence_start : raw.open].split():
+        word = token.strip(",.;:—–-()[]").casefold()
+        if word in _REPORTING_WORDS or (word in _CUE_WORDS and word not in _OBJECT_CUES):
+            return True
+    return False
+
+
+def _in_headline(masked: str, raw: _Raw, paragraph_end: int) -> bool:
+    """A short title-case line ("Senator Calls Rival “A Disgrace” Over Remarks") is a
+    headline: its quoted words are a label, whatever verb it has."""
+    if paragraph_end - raw.paragraph_start > 200:
+        return False
+    line = masked[raw.paragraph_start : paragraph_end]
+    words = [w for w in line.split() if w[:1].isalpha()]
+    if "\n" in line.strip() or len(words) < 3:
+        return False
+    content = [w for w in words if w not in _TITLE_SMALL_WORDS]
+    return len(content) >= 3 and sum(1 for w in content if w[:1].isupper()) >= 0.8 * len(content)
+
+
+def _is_own_sentence(masked: str, raw: _Raw, text: str) -> bool:
+    """A quote that is a whole sentence on its own (“Go home!”) reports words, however
+    short: a scare-quoted term sits inside the writer's sentence."""
+    return (
+        not masked[raw.sentence_start : raw.open].strip()
+        and text[-1:] in ".!?"
+        and text[:1].isupper()
+    )
+
+
+# Words after which a capitalised term is the name of a thing: "speaking to “Izvestia”",
+# "the “Contract With America”".
+_NAME_INTRODUCERS = frozenset("to on in at from with by the of for".split())
+
+
+def _is_scare_quote(masked: str, raw: _Raw, text: str, paragraph_end: int) -> bool:
     """Short quoted terms are scare quotes unless attributed speech: 1–3 words are kept when
-    a cue stands right next to them ("“contradictory,” the spokesman noted"), or when their
-    sentence attributes them: a speaker with a cue that reports words ("Clinton called him a
-    “con”", "Trump said the system is “rigged”"). A proper name ("Izvestia"), a term with no
-    attribution in its sentence ("after his “re-election”") and a term named as the object of
-    a cue such as "announced" stay scare quotes."""
+    a cue stands right next to them ("“contradictory,” the spokesman noted"), when they are a
+    sentence of their own, or when their sentence attributes them: a cue that reports words
+    ("Trump said the system is “rigged”") or a word that reports or characterises speech
+    ("Clinton called him a “con”", "condemned the test as “reckless”"). A term with no
+    attribution in its sentence ("after his “re-election”"), a term in a headline, a name
+    after a preposition or "the" ("speaking to ‘Izvestia’") and a term named as the object
+    of a cue such as "announced" stay scare quotes."""
     if len(text.split()) > _SCARE_MAX_WORDS:
         return False
     if raw.attached:
         return False
-    if raw.speaker_phrase is None or not raw.cue:
+    if _in_headline(masked, raw, paragraph_end):
         return True
+    if _is_own_sentence(masked, raw, text):
+        return False
     if all(w[:1].isupper() for w in text.split() if w[:1].isalpha()):
-        return True
+        before = masked[raw.sentence_start : raw.open].split()[-1:]
+        if before and before[0].casefold() in _NAME_INTRODUCERS:
+            return True
     verb = raw.cue.split()[-1].casefold() if raw.cue.split() else ""
     if verb in _OBJECT_CUES:
         return True
-    return False
+    return not _reported_in_sentence(masked, raw)
 
 
 # "PENCE: Well, look, …": a turn of an interview transcript, set in quote marks as a block.
@@ -935,6 +1041,7 @@ def _with_trailers(words: frozenset) -> _Forms:
 
 
 _CUE_FORMS = _with_trailers(_CUE_WORDS)
+_CHARACTERISING_FORMS = _with_trailers(_CHARACTERISING_VERBS)
 _ROLE_FORMS = _with_trailers(_ROLE_WORDS_ANY_CASE)
 
 
@@ -1103,14 +1210,12 @@ def extract_quotes(body: str) -> Extraction:
             person = _carry_over(raw, previous, previous_person, timeline)
             if person is None:
                 person = _next_in_paragraph(raw, raws[k + 1 :], resolved)
-        elif _is_scare_quote(body, raw, text) or (
+        if _is_scare_quote(masked, raw, text, paragraphs[raw.paragraph][1]) or (
             dropped is not None
             and len(text.split()) <= _SCARE_MAX_WORDS
             and body[dropped.close + 1 : raw.open].strip() in ("and", "or", ",")
         ):  # "“demilitarizing” and “denazifying”": a term listed with a scare quote is one
             dropped = raw
-            continue
-        if raw.speaker_phrase is None and len(text.split()) <= _SCARE_MAX_WORDS:
             continue
         if _not_speech(body, raw, text):
             continue

@@ -70,9 +70,24 @@ def same_person(a: str, b: str) -> bool:
         return True
     if ta[-1] != tb[-1]:
         return False
-    if len(ta) == 1 or len(tb) == 1:
+    ga, gb = _given_names(ta), _given_names(tb)
+    if not ga or not gb:
         return True
-    return _first_names_agree(ta[0], tb[0])
+    return _first_names_agree(ga[0], gb[0])
+
+
+# Particles belong to the surname: "De Blasio" is Bill de Blasio, not a first name "De".
+_SURNAME_PARTICLES = frozenset(
+    "de da del della di du van von der den ter la le al el bin ibn".split()
+)
+
+
+def _given_names(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """The tokens before the surname and its particles."""
+    end = len(tokens) - 1
+    while end > 0 and tokens[end - 1] in _SURNAME_PARTICLES:
+        end -= 1
+    return tokens[:end]
 
 
 # --- gender, as far as a name tells it --------------------------------------------------------

@@ -436,6 +436,40 @@ def test_term_listed_with_a_scare_quote_is_a_scare_quote():
     assert quotes_of(body) == ()
 
 
+def test_short_fragment_after_a_characterising_verb_goes_to_its_subject():
+    body = "President Anna Novak condemned the launch as “reckless” on Friday."
+    q = find(body, "reckless")
+    assert (q.speaker, q.cue, q.kind) == ("Anna Novak", "condemned", "partial")
+
+
+def test_pronoun_before_a_characterising_verb_is_the_named_subject():
+    body = (
+        "“We are ready,” Omar Diaz said.\n\n"
+        "Secretary General Lena Berg condemned what she called a “brazen breach” of the rules."
+    )
+    assert find(body, "brazen").speaker == "Lena Berg"
+
+
+def test_short_fragment_after_a_reporting_noun_is_speech():
+    body = "“Wages are up,” Tom Hale said. His claim that wages were “rising fast” was wrong."
+    assert find(body, "rising fast").speaker == "Tom Hale"
+
+
+def test_short_quote_that_is_a_sentence_of_its_own_is_speech():
+    # Also needs the writer's "The crowd cheered." to end before a quote that opens with a
+    # capital (quoted words are masked when sentences are found).
+    body = "“We won,” Kowal said.\n\nThe crowd cheered. “Really won.”"
+    assert find(body, "Really").speaker == "Kowal"
+
+
+def test_short_quote_in_a_headline_is_a_scare_quote():
+    assert quotes_of("Senator Calls Rival “A Disgrace” Over Remarks\n\nText.") == ()
+
+
+def test_capitalised_name_after_a_preposition_stays_a_scare_quote():
+    assert quotes_of("Kowal said she wrote to “Daily Post” editors on Monday.") == ()
+
+
 # --- quoted text that is not speech --------------------------------------------------------------
 
 

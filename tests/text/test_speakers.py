@@ -62,6 +62,12 @@ def test_different_first_names_are_different_people():
     assert not same_person("Bill Clinton", "Hillary Clinton")
 
 
+def test_particle_belongs_to_the_surname():
+    assert same_person("De Blasio", "Bill de Blasio")
+    assert same_person("van der Berg", "Pieter van der Berg")
+    assert not same_person("Anna de Vries", "Pieter de Vries")
+
+
 def test_different_surnames_are_different_people():
     assert not same_person("Dmitry Peskov", "Dmitry Medvedev")
 
