@@ -102,7 +102,10 @@ def test_pages_have_no_inline_scripts_or_styles(client, seeds, alice):
 
 
 def run_settings(**env):
-    environ = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "HTTPS"}}
+    # A production process: none of the test run's own settings (the browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE for Playwright's event loop, which --deploy rightly flags).
+    unset = {"SECRET_KEY", "DEBUG", "HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environ = {k: v for k, v in os.environ.items() if k not in unset}
     environ.update(env)
     environ["DJANGO_SETTINGS_MODULE"] = "newsdesk.settings"
     return subprocess.run(
