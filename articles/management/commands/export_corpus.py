@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 
 from articles.exporting import export_lines
 
@@ -19,8 +19,12 @@ class Command(BaseCommand):
     def handle(self, *args, output, **options):
         # One read transaction: the export is a consistent snapshot even while analysts write
         # (PostgreSQL gives REPEATABLE READ below; SQLite's WAL readers see one snapshot).
+        # Only a transaction's first statement can choose its isolation; inside a caller's
+        # transaction (a test, a script) the export reads in that one.
+        outermost = not connection.in_atomic_block
         with transaction.atomic():
-            self._set_snapshot()
+            if outermost:
+                self._set_snapshot()
             if not output:
                 for line in export_lines():
                     self.stdout.write(line)
@@ -38,8 +42,6 @@ class Command(BaseCommand):
                 raise
 
     def _set_snapshot(self):
-        from django.db import connection
-
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
