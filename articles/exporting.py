@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
 
@@ -340,6 +341,28 @@ def _dt(value):
     return parse_datetime(value) if value else None
 
 
+# Field names come from the file: only these reach a model constructor (an allow-list, as for
+# request parameters), never whatever keys a hand-edited export carries.
+OUTLET_FIELDS = ("domain", "url", "country", "language", "notes")
+LABEL_FIELDS = ("name", "key", "colour", "description", "order")
+TAG_FIELDS = ("name", "description", "order")
+ALIAS_FIELDS = ("name", "key", "matches")
+
+
+def _fields(info: dict, allowed: tuple[str, ...]) -> dict:
+    return {k: info[k] for k in allowed if k in info}
+
+
+def _validated(obj, what: str, exclude=()):
+    """Run the model's validators, as a form would: a bulk restore must not skip them (a
+    `javascript:` URL or a hostile key stored here would later be rendered)."""
+    try:
+        obj.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise RestoreError(f"{what}: {'; '.join(exc.messages)}") from None
+    return obj
+
+
 class _Restorer:
     def __init__(self):
         self.users = {}
@@ -376,7 +399,10 @@ class _Restorer:
         if not name:
             return None
         if name not in self.outlets:
-            outlet, created = Outlet.objects.get_or_create(name=name, defaults=info or {})
+            outlet = Outlet.objects.filter(name=name).first()
+            if outlet is None:
+                outlet = _validated(Outlet(name=name, **_fields(info or {}, OUTLET_FIELDS)), name)
+                outlet.save(force_insert=True)
             self.outlets[name] = outlet.pk
         return self.outlets[name]
 
@@ -391,7 +417,9 @@ class _Restorer:
         ls = self.label_sets[info["name"]]
         for lab in info["labels"]:
             if (ls.name, lab["name"]) not in self.labels:
-                self.labels[(ls.name, lab["name"])] = Label.objects.create(label_set=ls, **lab)
+                label = Label(label_set=ls, **_fields(lab, LABEL_FIELDS))
+                _validated(label, f"label {lab['name']}", exclude=["label_set"]).save()
+                self.labels[(ls.name, lab["name"])] = label
 
     def restore_line(self, row):
         article_id = row["id"]
@@ -399,7 +427,7 @@ class _Restorer:
             self.label_set(info)
         for info in row.get("frame_tags", []):
             if info["name"] not in self.tags:
-                self.tags[info["name"]] = FrameTag.objects.create(**info)
+                self.tags[info["name"]] = FrameTag.objects.create(**_fields(info, TAG_FIELDS))
         story = row.get("story")
         if story and story["id"] not in self.stories:
             Story.objects.create(
@@ -409,7 +437,7 @@ class _Restorer:
         published = _dt(row["published"]) if row["published"] and "T" in row["published"] else None
         if row["published"] and published is None:
             published = _dt(row["published"] + "T00:00:00+00:00")
-        Article.objects.create(
+        article = Article(
             pk=article_id,
             outlet_id=self.outlet(row["outlet"], row.get("outlet_info")),
             title=row["title"],
@@ -428,6 +456,8 @@ class _Restorer:
             deleted_at=_dt(row.get("deleted_at")),
             story_id=story["id"] if story else None,
         )
+        _validated(article, f"article {article_id}", exclude=["outlet", "story"])
+        article.save(force_insert=True)
         files = row.get("source_files") or (
             [{"name": row["source_file"], "imported_at": row.get("imported_at")}]
             if row.get("source_file")
@@ -441,7 +471,8 @@ class _Restorer:
             if sp["id"] not in self.speakers:
                 Speaker.objects.create(pk=sp["id"], name=sp["name"], role=sp["role"])
                 SpeakerAlias.objects.bulk_create(
-                    SpeakerAlias(speaker_id=sp["id"], **alias) for alias in sp["aliases"]
+                    SpeakerAlias(speaker_id=sp["id"], **_fields(alias, ALIAS_FIELDS))
+                    for alias in sp["aliases"]
                 )
                 self.speakers.add(sp["id"])
         body = row["body"]

@@ -5,12 +5,16 @@ from that text, no inline script, no event handler and no executable URL.
 Each payload names its field (`data-pwn=<field>`), so a failure says which field leaked where.
 """
 
+import json
 import re
 from html.parser import HTMLParser
+from io import StringIO
 from urllib.parse import urlencode
 
 import pytest
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -462,3 +466,109 @@ def test_the_scan_passes_our_own_markup():
         '<script type="application/json" id="d">{"a": 1}</script><p>&lt;script&gt;</p>'
     )
     assert scan.problems == []
+
+
+# --- executable URLs and hostile keys from files and forms -----------------------------------
+
+
+def _one_exported_row():
+    from articles.exporting import export_lines
+
+    row = json.loads(next(export_lines()))
+    row["coverage"] = []  # the other ends are not in this one-line file
+    return row
+
+
+HOSTILE_LABEL_SET = {
+    "name": "Hostile set",
+    "description": "",
+    "target": "",
+    "note_required": False,
+    "order": 0,
+    "active": True,
+}
+
+
+def _with_label(**label):
+    return {
+        **HOSTILE_LABEL_SET,
+        "labels": [{"name": "x", "key": "x", "colour": "#123456", "description": "", **label}],
+    }
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda row: row.update(url="javascript:alert(1)"), "Enter a valid URL"),
+        (lambda row: row.update(url=" javascript:alert(1)"), "Enter a valid URL"),
+        (lambda row: row.update(url="data:text/html,<script>alert(1)</script>"), "valid URL"),
+        (
+            lambda row: row.update(outlet="Evil", outlet_info={"url": "javascript:alert(1)"}),
+            "Evil: Enter a valid URL",
+        ),
+        (lambda row: row.update(label_sets=[_with_label(key="<")]), "label x"),
+        (lambda row: row.update(label_sets=[_with_label(key="j")]), "reserved"),
+        (lambda row: row.update(label_sets=[_with_label(colour='red"><')]), "colour"),
+    ],
+    ids=["javascript", "spaced-javascript", "data", "outlet-url", "key", "reserved-key", "colour"],
+)
+def test_a_restore_refuses_executable_urls_and_hostile_keys(seeds, tmp_path, change, message):
+    from tests.test_export_restore import wipe
+
+    row = _one_exported_row()
+    change(row)
+    wipe()
+    path = tmp_path / "hostile.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    with pytest.raises(CommandError, match=message):
+        call_command("import_corpus", str(path))
+    assert not Article.objects.exists()
+    assert not LabelSet.objects.filter(name="Hostile set").exists()
+
+
+def test_a_restore_takes_only_known_field_names_from_the_file(seeds, tmp_path):
+    from tests.test_export_restore import wipe
+
+    row = _one_exported_row()
+    row["outlet"] = "Known"
+    row["outlet_info"] = {"url": "https://known.example/", "id": 4242, "name": "Other"}
+    row["label_sets"] = [_with_label(label_set_id=4242, id=4242)]
+    row["frame_tags"] = [{"name": "Tag", "description": "", "order": 0, "id": 4242}]
+    wipe()
+    path = tmp_path / "extra.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    call_command("import_corpus", str(path), stdout=StringIO())
+    outlet = Outlet.objects.get(name="Known")
+    assert outlet.pk != 4242 and outlet.url == "https://known.example/"
+    label = Label.objects.get(label_set__name="Hostile set")
+    assert label.pk != 4242 and label.label_set.name == "Hostile set"
+    assert FrameTag.objects.get(name="Tag").pk != 4242
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "vbscript:x", "//x"])
+def test_the_admin_refuses_executable_outlet_urls(client_for, eddie, url):
+    client = client_for(eddie)
+    response = client.post(
+        reverse("admin:articles_outlet_add"), {"name": "Evil", "url": url, "notes": ""}
+    )
+    assert response.status_code == 200 and b"Enter a valid URL" in response.content
+    assert not Outlet.objects.filter(name="Evil").exists()
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("key", "<"), ("key", "j"), ("key", "ab"), ("colour", "red"), ("colour", '#12345"')],
+)
+def test_label_validators_refuse_hostile_keys_and_colours(db, field, value):
+    label_set = LabelSet.objects.create(name="Set")
+    label = Label(label_set=label_set, name="x", key="x", colour="#123456")
+    setattr(label, field, value)
+    with pytest.raises(ValidationError):
+        label.full_clean()
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "ftp://x.example/"])
+def test_article_urls_must_be_web_links(db, url):
+    article = Article(title="t", body="b", raw_text="b", encoding="utf-8", sha256="0" * 64, url=url)
+    with pytest.raises(ValidationError, match="valid URL"):
+        article.full_clean(exclude=["outlet", "story"])
