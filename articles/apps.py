@@ -8,7 +8,10 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from .caching import ensure_triggers_after_migrate
         from .search import ensure_index_after_migrate
 
-        # SQLite drops the search triggers whenever a migration remakes the articles table.
+        # SQLite drops the search and version triggers whenever a migration remakes the
+        # articles table.
         post_migrate.connect(ensure_index_after_migrate, sender=self)
+        post_migrate.connect(ensure_triggers_after_migrate, sender=self)

@@ -12,6 +12,7 @@ from .coverage import (
     TermCount,
 )
 from .history import ChangeRecord
+from .versions import DataVersion
 
 __all__ = [
     "Adjudication",
@@ -23,6 +24,7 @@ __all__ = [
     "Claim",
     "ClaimQuote",
     "CoverageLink",
+    "DataVersion",
     "FrameTag",
     "Label",
     "LabelSet",

@@ -1,0 +1,174 @@
+"""Per-process caches for the article list, kept correct by a version number in the database.
+
+A trigger moves the 'articles' row of `articles_dataversion` on in the same transaction as any
+insert, delete or truncate of articles, and any update of a column that decides which articles
+a list shows or in what order (LIST_COLUMNS). Every way of writing is covered (the importer's
+bulk_create, QuerySet.update(), the admin, plain SQL), and the new number becomes visible
+exactly when the change does. A result is stored under the number read before it was computed,
+so once the data changes it is never asked for again: no process has to be told.
+
+`story_id` is left out on purpose: coverage decisions change it all the time. So lists filtered
+by story are not cached, nor are those filtered by speaker or unlabelled quotes (they depend on
+other tables). Nothing is cached inside a transaction: what it saw may still be rolled back,
+and a rolled-back version number is handed out again.
+"""
+
+import threading
+from collections import OrderedDict
+
+from django.db import connection
+
+ARTICLES = "articles"
+# The articles_article columns a cached list depends on (story_id deliberately not).
+LIST_COLUMNS = ("deleted_at", "published", "outlet_id", "language", "title", "body")
+
+# A random start: a table emptied and refilled (a test flush) does not repeat old numbers.
+_BUMP = [
+    "INSERT INTO articles_dataversion (name, version) VALUES ('{name}', {random})"
+    " ON CONFLICT (name) DO NOTHING",
+    "UPDATE articles_dataversion SET version = version + 1 WHERE name = '{name}'",
+]
+PG_RANDOM = "floor(random() * 1e15)::bigint"
+SQLITE_RANDOM = "abs(random() % 1000000000000000)"
+
+
+def _pg_setup():
+    body = ";\n  ".join(s.format(name=ARTICLES, random=PG_RANDOM) for s in _BUMP)
+    columns = ", ".join(LIST_COLUMNS)
+    return [
+        "CREATE OR REPLACE FUNCTION articles_articles_changed() RETURNS trigger"
+        f" LANGUAGE plpgsql AS $$\nBEGIN\n  {body};\n  RETURN NULL;\nEND\n$$",
+        # Once per statement, not per row: a bulk import of 2,000 articles bumps once.
+        "CREATE OR REPLACE TRIGGER articles_article_version AFTER INSERT OR DELETE OR"
+        f" UPDATE OF {columns} ON articles_article"
+        " FOR EACH STATEMENT EXECUTE FUNCTION articles_articles_changed()",
+        "CREATE OR REPLACE TRIGGER articles_article_version_truncate AFTER TRUNCATE"
+        " ON articles_article FOR EACH STATEMENT EXECUTE FUNCTION articles_articles_changed()",
+    ]
+
+
+def _sqlite_setup():
+    # SQLite has row triggers only; writers are serialised there anyway.
+    body = "; ".join(s.format(name=ARTICLES, random=SQLITE_RANDOM) for s in _BUMP)
+    events = {
+        "insert": "INSERT",
+        "delete": "DELETE",
+        "update": "UPDATE OF " + ", ".join(LIST_COLUMNS),
+    }
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS articles_article_version_{name} AFTER {event}"
+        f" ON articles_article BEGIN {body}; END"
+        for name, event in events.items()
+    ]
+
+
+SQLITE_TRIGGERS = tuple(f"articles_article_version_{n}" for n in ("insert", "delete", "update"))
+
+
+def ensure_triggers(conn) -> None:
+    """Create the version triggers where missing (SQLite drops them when a migration remakes
+    articles_article, so this also runs after every migrate)."""
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            statements = _pg_setup()
+        elif conn.vendor == "sqlite":
+            statements = _sqlite_setup()
+        else:
+            return
+        for statement in statements:
+            cursor.execute(statement)
+        # The row itself, so that lists are cached before the first change too.
+        random = PG_RANDOM if conn.vendor == "postgresql" else SQLITE_RANDOM
+        cursor.execute(_BUMP[0].format(name=ARTICLES, random=random))
+
+
+def drop_triggers(conn) -> None:
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER IF EXISTS articles_article_version ON articles_article")
+            cursor.execute(
+                "DROP TRIGGER IF EXISTS articles_article_version_truncate ON articles_article"
+            )
+            cursor.execute("DROP FUNCTION IF EXISTS articles_articles_changed()")
+        elif conn.vendor == "sqlite":
+            for name in SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def ensure_triggers_after_migrate(sender, using="default", **kwargs):
+    from django.db import connections
+
+    # A flush (which also sends post_migrate) and a restore of a dump can put back an old
+    # version number: what this process cached under it must go.
+    ID_LISTS.clear()
+    SNIPPETS.clear()
+    conn = connections[using]
+    with conn.cursor() as cursor:
+        tables = conn.introspection.table_names(cursor)
+    # Only once our own migration has made the table (not on a partial or reversed migrate).
+    if "articles_article" in tables and "articles_dataversion" in tables:
+        ensure_triggers(conn)
+
+
+def articles_version() -> int | None:
+    """The current 'articles' version, or None when caching must not be used right now."""
+    if connection.in_atomic_block:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM articles_dataversion WHERE name = %s", [ARTICLES])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+class Lru:
+    """A least-recently-used map bounded by the total `size` of its values (ids, entries)."""
+
+    def __init__(self, max_size: int):
+        self.max_size = max_size
+        self.size = 0
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()  # gthread workers share a process
+
+    def get(self, key):
+        with self.lock:
+            entry = self.items.get(key)
+            if entry is None:
+                return None
+            self.items.move_to_end(key)
+            return entry[0]
+
+    def put(self, key, value, size: int = 1) -> None:
+        if size > self.max_size:
+            return
+        with self.lock:
+            old = self.items.pop(key, None)
+            if old is not None:
+                self.size -= old[1]
+            self.items[key] = (value, size)
+            self.size += size
+            while self.size > self.max_size:
+                _, (_, dropped) = self.items.popitem(last=False)
+                self.size -= dropped
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.size = 0
+
+
+# Ordered article ids of a list (8 bytes an id in an array): at most ~8 MB a process.
+ID_LISTS = Lru(max_size=1_000_000)
+# Search snippets, one an article and query.
+SNIPPETS = Lru(max_size=20_000)
+
+
+def remembered(lru: Lru, version: int | None, key: tuple, compute, size=lambda value: 1):
+    """`compute()`, or what it gave before under the same data version."""
+    if version is None:
+        return compute()
+    key = (version, *key)
+    value = lru.get(key)
+    if value is None:
+        value = compute()
+        lru.put(key, value, size(value))
+    return value
