@@ -148,7 +148,9 @@ _SPEAKER = (
 
 _AFTER_QUOTE = re.compile(
     rf"[\s,.:;–—-]*(?:(?P<speaker>{_SPEAKER}){_SP}(?:\w+ly{_SP})?(?P<cue>{_CUE})"
-    rf"|(?P<cue2>{_CUE}){_SP}(?P<speaker2>{_SPEAKER}))"
+    # "said 9/11 widow Terry Strada", "said 32-year-old nurse Ann Lee": a modifier with a
+    # digit may open the phrase after an inverted cue.
+    rf"|(?P<cue2>{_CUE}){_SP}(?:\d[\w/’'-]*{_SP})?(?P<speaker2>{_SPEAKER}))"
 )
 # A signature after a quote, alone at the end of its line: "“…” ― Pamela Padilla".
 _DASH_SIGNATURE = re.compile(
@@ -299,6 +301,9 @@ def _quoted_spans(
         if k == len(marks) or marks[k] >= pe:
             continue  # no quote mark in this paragraph
         doubles = _double_quoted(body, ps, pe)
+        if body.find("‘", ps, pe) < 0:  # no single quote can open here: most paragraphs
+            spans.extend((o, c, p, closed, ps) for o, c, closed in doubles)
+            continue
         cursor = ps
         for o, c, closed in doubles:
             for so, sc, sclosed in _single_quoted(body, cursor, o):
@@ -432,6 +437,14 @@ def _parse_phrase(text: str) -> _Phrase:
         )
     ):
         split -= 1
+    # "Rival Hillary Clinton", "Former Ann Lee": a capitalised modifier opening the sentence
+    # before a known first name belongs to the role.
+    while (
+        len(words) - split > 2
+        and lowered[split] in _ROLE_WORD_SET
+        and name_gender(words[split + 1])
+    ):
+        split += 1
     name_words = words[split:]
     role = " ".join(words[:split])
     if not name_words:
@@ -743,6 +756,7 @@ def _attribute(
     events: list["_Event"],
     ends: list[tuple[int, int]],
     cue_ends: list[int] | None = None,
+    verbs: list[int] | None = None,
 ) -> None:
     s_start, s_end = _sentence_bounds(ends, raw.paragraph_start, pe, raw.open, raw.close, masked)
     raw.sentence_start = s_start
@@ -762,6 +776,8 @@ def _attribute(
     if m and (m.group("speaker") or m.group("speaker2")):
         grp = "speaker" if m.group("speaker") else "speaker2"
         raw.speaker_phrase = (m.start(grp), m.group(grp))
+        if raw.speaker_phrase[1].casefold() in _PRONOUNS:
+            raw.speaker_phrase = _introducing_subject(masked, s_start, raw) or raw.speaker_phrase
         raw.cue = _clean_cue(m.group("cue") or m.group("cue2"))
         raw.attached = True
         return
@@ -812,7 +828,9 @@ def _attribute(
     # pronoun before it ("Ban condemned what he called a “breach”") is the sentence's subject.
     subject = _SUBJECT.match(masked, s_start, raw.open)
     subject_phrase = _parse_phrase(subject.group("speaker")) if subject is not None else None
-    found = _characterising_speaker(masked, s_start, raw.open)
+    if verbs is None:
+        verbs = [m.start() for m in _CHARACTERISING_AT.finditer(masked, s_start, raw.open)]
+    found = _characterising_speaker(masked, s_start, raw.open, verbs)
     if found is not None and not (
         subject_phrase is not None and subject_phrase.name and found[0][1].casefold() in _PRONOUNS
     ):
@@ -839,6 +857,23 @@ _SUBJECT = re.compile(
     rf"(?:{_DETERMINER}{_SP})?(?P<speaker>{_NAME_RUN}),?{_SP}"
     rf"(?:\w+ly{_SP})?(?:(?:has|had|was|is|also|then|later|again){_SP})?[a-z]"
 )
+
+
+def _introducing_subject(masked: str, s_start: int, raw: _Raw) -> tuple[int, str] | None:
+    """ "Sen. Ann Lee scolded him: “…,” she said.": a pronoun after a quote stands for the
+    named subject of the writer's words that lead into the quote, when its gender agrees."""
+    if masked[raw.open - 1 : raw.open] == "\n" or raw.open == s_start:
+        return None
+    subject = _SUBJECT.match(masked, s_start, raw.open)
+    if subject is None:
+        return None
+    phrase = _parse_phrase(subject.group("speaker"))
+    if not phrase.name or phrase.is_org:
+        return None
+    want = {"he": "m", "she": "f"}.get(raw.speaker_phrase[1].casefold())
+    if want is None or name_gender(subject.group("speaker")) not in ("", want):
+        return None
+    return subject.start("speaker"), subject.group("speaker")
 
 
 def _clean_cue(cue: str) -> str:
@@ -889,24 +924,29 @@ _CHARACTERISING_VERBS = frozenset(
 )
 
 
+_CHARACTERISING_AT = re.compile(
+    r"(?<![\w’'-])(?:"
+    + "|".join(sorted(_CHARACTERISING_VERBS, key=len, reverse=True))
+    + r")(?![\w’'-])"
+)
+
+
 def _characterising_speaker(
-    masked: str, s_start: int, quote_open: int
+    masked: str, s_start: int, quote_open: int, verbs: list[int]
 ) -> tuple[tuple[int, str], str] | None:
     """(speaker phrase, verb) for the last characterising verb of the sentence before the
-    quote, when a person, a role or a pronoun stands right before it."""
-    if _CHARACTERISING_FORMS.keys_set.isdisjoint(masked[s_start:quote_open].split()):
-        return None  # the common case, without placing every token
-    for pos, token in reversed(_tokens(masked, s_start, quote_open)):
-        word = token.rstrip(",;:").casefold()
-        if word not in _CHARACTERISING_VERBS:
-            continue
-        found = _speaker_before(masked, _aux_start(masked, pos), s_start)
-        if found is None:
-            return None
-        phrase = _parse_phrase(found[1])
-        if phrase.name or phrase.pronoun or phrase.role_head:
-            return found, word
+    quote (`verbs`: where they stand in the article), when a person, a role or a pronoun
+    stands right before it."""
+    k = bisect.bisect_left(verbs, quote_open)
+    if k == 0 or verbs[k - 1] < s_start:
         return None
+    pos = verbs[k - 1]
+    found = _speaker_before(masked, _aux_start(masked, pos), s_start)
+    if found is None:
+        return None
+    phrase = _parse_phrase(found[1])
+    if phrase.name or phrase.pronoun or phrase.role_head:
+        return found, _CHARACTERISING_AT.match(masked, pos).group()
     return None
 
 
@@ -958,22 +998,23 @@ def _is_scare_quote(masked: str, raw: _Raw, text: str, paragraph_end: int) -> bo
     attribution in its sentence ("after his “re-election”"), a term in a headline, a name
     after a preposition or "the" ("speaking to ‘Izvestia’") and a term named as the object
     of a cue such as "announced" stay scare quotes."""
-    if len(text.split()) > _SCARE_MAX_WORDS:
+    if len(text.split(None, _SCARE_MAX_WORDS)) > _SCARE_MAX_WORDS:
         return False
     if raw.attached:
         return False
-    if _in_headline(masked, raw, paragraph_end):
-        return True
+    # (The headline test comes last: it is needed only for terms that would be kept.)
     if _is_own_sentence(masked, raw, text):
-        return False
+        return _in_headline(masked, raw, paragraph_end)
     if all(w[:1].isupper() for w in text.split() if w[:1].isalpha()):
         before = masked[raw.sentence_start : raw.open].split()[-1:]
         if before and before[0].casefold() in _NAME_INTRODUCERS:
             return True
-    verb = raw.cue.split()[-1].casefold() if raw.cue.split() else ""
-    if verb in _OBJECT_CUES:
+    if raw.speaker_phrase is not None and raw.cue:
+        if raw.cue.split()[-1].casefold() in _OBJECT_CUES:
+            return True
+    elif not _reported_in_sentence(masked, raw):
         return True
-    return not _reported_in_sentence(masked, raw)
+    return _in_headline(masked, raw, paragraph_end)
 
 
 # "PENCE: Well, look, …": a turn of an interview transcript, set in quote marks as a block.
@@ -998,7 +1039,7 @@ def _not_speech(body: str, raw: _Raw, text: str) -> bool:
         return True
     if raw.open > 0 and body[raw.open - 1] == "=":
         return True
-    if len(text.split()) <= 6 and _is_title_case(text.rstrip(",.")):
+    if len(text.split(None, 6)) <= 6 and _is_title_case(text.rstrip(",.")):
         before = body[max(raw.paragraph_start, raw.open - 6) : raw.open].rstrip()
         if before.endswith(("’s", "'s", " on", " On")):
             return True
@@ -1166,8 +1207,9 @@ def extract_quotes(body: str) -> Extraction:
     events = _events(scanned, tokens)
     ends = _sentence_ends(masked, sorted({paragraphs[raw.paragraph] for raw in raws}))
     cue_ends = [event.cue_end for event in events]
+    verbs = [m.start() for m in _scan(scanned, tokens, _CHARACTERISING_AT, _CHARACTERISING_FORMS)]
     for raw in raws:
-        _attribute(raw, masked, paragraphs[raw.paragraph][1], events, ends, cue_ends)
+        _attribute(raw, masked, paragraphs[raw.paragraph][1], events, ends, cue_ends, verbs)
 
     # Every phrase that names or refers to a speaker, in reading order, so that pronouns and
     # role nouns resolve to whoever came last before them.
@@ -1212,13 +1254,15 @@ def extract_quotes(body: str) -> Extraction:
                 person = _next_in_paragraph(raw, raws[k + 1 :], resolved)
         if _is_scare_quote(masked, raw, text, paragraphs[raw.paragraph][1]) or (
             dropped is not None
-            and len(text.split()) <= _SCARE_MAX_WORDS
+            and len(text.split(None, _SCARE_MAX_WORDS)) <= _SCARE_MAX_WORDS
             and body[dropped.close + 1 : raw.open].strip() in ("and", "or", ",")
         ):  # "“demilitarizing” and “denazifying”": a term listed with a scare quote is one
             dropped = raw
             continue
         if _not_speech(body, raw, text):
             continue
+        if raw.speaker_phrase is None and previous is not None and person is previous_person:
+            raw.cue = previous.cue  # a quote that goes on after “…,” he said has that cue
         speaker = person.canonical() if person is not None else None
         quotes.append(
             FoundQuote(raw.start, raw.end, text, _kind(body, raw, text), speaker, raw.cue)
@@ -1241,6 +1285,8 @@ def _carry_over(
     if previous is not None and previous_person is not None:
         if raw.paragraph - previous.paragraph <= 1:
             return previous_person
+    if previous is not None and previous.paragraph == raw.paragraph:
+        return None  # “…,” the letter reads. “…”: the same unnamed speaker goes on
     return latest
 
 

@@ -470,6 +470,46 @@ def test_capitalised_name_after_a_preposition_stays_a_scare_quote():
     assert quotes_of("Kowal said she wrote to “Daily Post” editors on Monday.") == ()
 
 
+# --- speakers across sentences --------------------------------------------------------------------
+
+
+def test_inverted_cue_with_an_age_before_the_speaker():
+    q = find("“We need more nurses,” said 45-year-old lawyer Ann Lee.", "nurses")
+    assert (q.speaker, q.cue) == ("Ann Lee", "said")
+
+
+def test_pronoun_after_a_quote_is_the_subject_that_led_into_it():
+    body = (
+        "“The bill is dead,” Tom Reed said.\n\n"
+        "Sen. Ann Lee scolded him: “You have not read it,” she said."
+    )
+    assert find(body, "not read").speaker == "Ann Lee"
+
+
+def test_pronoun_after_a_quote_keeps_the_latest_speaker_when_gender_disagrees():
+    body = "“The bill is dead,” Ann Lee said.\n\nTom Reed answered her: “It is not,” she said."
+    assert find(body, "It is not").speaker == "Ann Lee"
+
+
+def test_quote_going_on_after_an_unnamed_speaker_stays_unnamed():
+    body = (
+        "Mayor Tom Reed said schools matter.\n\n"
+        "“Our schools work,” the letter reads. “Our children thrive there.”"
+    )
+    q = find(body, "thrive")
+    assert (q.speaker, q.cue) == (None, "reads")
+
+
+def test_quote_going_on_after_a_cue_carries_that_cue():
+    q = find("“We won,” Kowal said. “We really won tonight.”", "really")
+    assert (q.speaker, q.cue) == ("Kowal", "said")
+
+
+def test_capitalised_modifier_before_a_first_name_is_not_part_of_the_name():
+    body = "Rival Mary Ruiz said the plan was “a total failure of nerve”."
+    assert find(body, "failure").speaker == "Mary Ruiz"
+
+
 # --- quoted text that is not speech --------------------------------------------------------------
 
 
