@@ -16,17 +16,20 @@ DECISIONS = {"confirm": CoverageLink.CONFIRMED, "reject": CoverageLink.REJECTED}
 RELATIONS = {value for value, _ in CoverageLink.RELATION_CHOICES}
 
 
-def _queue_context(request, message=""):
-    links = list(
-        CoverageLink.objects.filter(
-            status=CoverageLink.SUGGESTED,
-            article_a__deleted_at__isnull=True,
-            article_b__deleted_at__isnull=True,
-        )
-        .select_related("article_a__outlet", "article_b__outlet")
-        .order_by("-score", "id")[:QUEUE_SIZE]
+def _visible_links():
+    """Links between two articles that are not in the bin: the only ones anyone reviews."""
+    return CoverageLink.objects.filter(
+        article_a__deleted_at__isnull=True, article_b__deleted_at__isnull=True
     )
-    remaining = CoverageLink.objects.filter(status=CoverageLink.SUGGESTED).count()
+
+
+def _queue_context(request, message=""):
+    suggested = _visible_links().filter(status=CoverageLink.SUGGESTED)
+    best_first = suggested.select_related("article_a__outlet", "article_b__outlet").order_by(
+        "-score", "id"
+    )
+    links = list(best_first[:QUEUE_SIZE])
+    remaining = suggested.count()
     last = coverage.last_decision(request.user) if can_annotate(request.user) else None
     return {
         "links": links,
@@ -64,7 +67,7 @@ def queue(request):
 @require_POST
 def decide(request, pk):
     require_annotator(request.user)
-    link = get_object_or_404(CoverageLink, pk=pk)
+    link = get_object_or_404(_visible_links(), pk=pk)
     action = request.POST.get("action", "")
     relation = request.POST.get("relation") or None
     expected = request.POST.get("expected", "")
@@ -146,7 +149,7 @@ def story_detail(request, pk):
 def story_remove(request, pk, article_id):
     require_editor(request.user)
     story = get_object_or_404(Story, pk=pk)
-    get_object_or_404(Article, pk=article_id, story=story)
+    get_object_or_404(Article.objects.visible(), pk=article_id, story=story)
     coverage.remove_from_story(request.user, story, article_id)
     if Story.objects.filter(pk=pk).exists():
         return redirect("articles-story", pk)
