@@ -77,7 +77,13 @@ class Article(models.Model):
                 name="article_unique_bytes_no_outlet",
             ),
         ]
-        indexes = [models.Index(fields=["-published", "-id"], name="article_newest_first")]
+        indexes = [
+            models.Index(fields=["-published", "-id"], name="article_newest_first"),
+            # The bin is small: the coverage queue leaves its articles out through this index.
+            models.Index(
+                fields=["id"], condition=Q(deleted_at__isnull=False), name="article_in_bin"
+            ),
+        ]
 
     def __str__(self):
         return self.title

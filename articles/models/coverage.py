@@ -53,7 +53,9 @@ class CoverageLink(models.Model):
             models.UniqueConstraint(fields=["article_a", "article_b"], name="one_link_per_pair"),
             models.CheckConstraint(condition=Q(article_a__lt=F("article_b")), name="link_ordered"),
         ]
-        indexes = [models.Index(fields=["status", "-score"], name="link_queue")]
+        # With id, the queue's order (best first, oldest first on a tie) is the index's own:
+        # thousands of links share a score, and without it each page sorted them all.
+        indexes = [models.Index(fields=["status", "-score", "id"], name="link_queue_order")]
 
     def other(self, article_id):
         return self.article_b_id if article_id == self.article_a_id else self.article_a_id
