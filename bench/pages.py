@@ -140,6 +140,52 @@ def server_times(log, path):
     return times
 
 
+def start_gunicorn(log_path, options):
+    """gunicorn on a free loopback port with the benchmark's "hello" view switched on, logging
+    each request as `path?query status microseconds` to `log_path`; returns once /healthz
+    answers. `options` come last, so they override these (e.g. ["--workers", "4"])."""
+    log_path.write_text("")
+    port = free_port()
+    env = dict(os.environ, NEWSDESK_BENCH="1", ALLOWED_HOSTS="127.0.0.1", LOG_LEVEL="WARNING")
+    env.pop("DEBUG", None)
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "newsdesk.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "60",
+            "--access-logfile",
+            str(log_path),
+            "--access-logformat",
+            "%(U)s?%(q)s %(s)s %(D)s",
+            *options,
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.time() + 30
+    while True:
+        try:
+            if get(port, "/healthz", "") == 200:
+                return server, port
+        except OSError:
+            pass
+        if time.time() > deadline or server.poll() is not None:
+            stop_gunicorn(server)
+            raise SystemExit("gunicorn did not start")
+        time.sleep(0.2)
+
+
+def stop_gunicorn(server):
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
@@ -157,41 +203,9 @@ def main():
 
     OUT.mkdir(parents=True, exist_ok=True)
     log_path = OUT / f"gunicorn_access_{vendor}.log"
-    log_path.write_text("")
-    port = free_port()
-    env = dict(os.environ, NEWSDESK_BENCH="1", ALLOWED_HOSTS="127.0.0.1", LOG_LEVEL="WARNING")
-    env.pop("DEBUG", None)
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "newsdesk.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--timeout",
-            "60",
-            "--access-logfile",
-            str(log_path),
-            "--access-logformat",
-            "%(U)s?%(q)s %(s)s %(D)s",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server, port = start_gunicorn(log_path, ["--workers", str(args.workers)])
     results = {"database": vendor, "articles": total, "workers": args.workers, "pages": {}}
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                if get(port, "/healthz", "") == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise SystemExit("gunicorn did not start")
-            time.sleep(0.2)
-
         for name, path in urls.items():
             for _ in range(10):  # warm every worker's connection and caches
                 assert get(port, path, cookie) == 200, (name, path)
@@ -225,11 +239,7 @@ def main():
         )
         results["throughput"] = throughput
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_gunicorn(server)
 
     (OUT / f"pages_{vendor}.json").write_text(json.dumps(results, indent=2) + "\n")
     print(f"\n{vendor}, {total:,} articles, gunicorn {args.workers} sync workers on 127.0.0.1")
