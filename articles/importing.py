@@ -79,10 +79,13 @@ def iter_text_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str]]:
         if given.is_dir():
             for folder, subfolders, files in os.walk(given):
                 subfolders.sort()
+                # The folder's name relative to the one given, once per folder: pathlib's
+                # relative_to per file costs more than reading a small file.
+                prefix = Path(folder).relative_to(given).as_posix()
+                prefix = "" if prefix == "." else prefix + "/"
                 for name in sorted(files):
                     if name.lower().endswith(".txt"):
-                        path = Path(folder) / name
-                        yield path, path.relative_to(given).as_posix()
+                        yield Path(folder, name), prefix + name
         else:
             yield given, given.name
 
@@ -101,9 +104,18 @@ def as_published(value: date | datetime | None) -> tuple[datetime | None, bool]:
 class ArticleImporter:
     """Imports files in batches; keeps small caches so a large folder stays fast."""
 
-    def __init__(self, outlet: str = "", language: str = "", dry_run: bool = False, workers=None):
+    def __init__(
+        self,
+        outlet: str = "",
+        language: str = "",
+        dry_run: bool = False,
+        workers=None,
+        suggest_links: bool = True,
+    ):
         self.language = language
         self.dry_run = dry_run
+        # A bulk load can leave coverage linking to `suggest_links`, run once afterwards.
+        self.suggest_links = suggest_links
         self.max_bytes = settings.NEWSDESK_MAX_FILE_BYTES
         self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
         self.outlet = None
@@ -210,7 +222,7 @@ class ArticleImporter:
         files, first_of = batch.files, batch.first_of
         results: list[FileResult | None] = [None] * len(files)
         to_write = []
-        for i, analysis in zip(batch.new, batch.analyses):
+        for i, analysis in zip(batch.new, batch.analyses, strict=True):
             f = files[i]
             f.analysis = analysis
             problem = analysis.problem or self._build(f)
@@ -317,10 +329,13 @@ class ArticleImporter:
     def _write_all(self, files: list[_Pending]) -> None:
         articles = Article.objects.bulk_create([f.article for f in files])
         SourceFile.objects.bulk_create(
-            SourceFile(article=a, name=f.name) for a, f in zip(articles, files)
+            SourceFile(article=a, name=f.name) for a, f in zip(articles, files, strict=True)
         )
         quotes = []
-        for article, f in zip(articles, files):
+        self.speakers.prefetch(
+            mention.name for f in files for mention in f.analysis.extraction.speakers
+        )
+        for article, f in zip(articles, files, strict=True):
             extraction = f.analysis.extraction
             speakers = self.speakers.resolve(extraction.speakers)
             quotes.extend(
@@ -363,4 +378,5 @@ class ArticleImporter:
     def _after_write(self, articles: list[Article]) -> None:
         """Work that follows new articles into the corpus, inside the batch's transaction."""
         # Coverage: fingerprints, keys and suggested links, each article seeing those before it.
-        index_articles(articles)
+        if self.suggest_links:
+            index_articles(articles)

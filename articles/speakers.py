@@ -23,9 +23,25 @@ class SpeakerDirectory:
         self._by_key: dict[str, int] = {}
         self._aliases: dict[int, set[str]] = {}
         self._pending: list[SpeakerAlias] = []
+        self._absent: set[str] = set()  # keys the last prefetch found nowhere
+
+    def prefetch(self, names) -> None:
+        """Look up every name of a batch in one query instead of one query per name."""
+        keys = {name_key(name[:300]) for name in names} - self._by_key.keys() - {""}
+        self._absent = set(keys)
+        rows = (
+            SpeakerAlias.objects.filter(key__in=keys, matches=True)
+            .order_by("key", "speaker_id")
+            .values_list("key", "speaker_id")
+        )
+        for key, speaker_id in rows:
+            self._by_key.setdefault(key, speaker_id)  # the oldest speaker, as in _lookup
+            self._absent.discard(key)
 
     def _lookup(self, key: str) -> int | None:
         if key not in self._by_key:
+            if key in self._absent:
+                return None
             speaker_id = (
                 SpeakerAlias.objects.filter(key=key, matches=True)
                 .order_by("speaker_id")

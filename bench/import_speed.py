@@ -1,17 +1,20 @@
 """Import speed and memory: articles per second and peak memory of `import_articles` on SQLite.
 
-Writes folders of realistic files (seed paragraphs recombined, with quotes, a title and a date,
-every file distinct) and imports each into a fresh SQLite database in a child process, so the
-figures include start-up, cleaning, quote extraction, speaker matching and all writes. Peak
-memory is compared across folder sizes: it must not grow with the number of files.
+Writes folders of distinct article files (the scale-corpus generator's articles: topics, places,
+250 speakers, quotes with cues, 2% copies and 2% rewrites; --dev-texts adds the ~400 real
+dev-corpus texts) and imports each folder into a fresh SQLite database in a child process, so
+the figures include start-up, decoding, cleaning, quote extraction, speaker matching and every
+write. Each folder is imported twice: with --no-links (the corpus alone) and with coverage
+linking (fingerprints, keys and suggested links for every new article). Also printed: the
+analysis alone on one core, and the peak memory of the import process and of its workers,
+which must not grow with the number of files.
 
-    .venv/bin/python bench/import_speed.py [--sizes 1000 4000] [--database-url URL]
+    .venv/bin/python bench/import_speed.py [--sizes 1000 4000] [--dev-texts]
 """
 
 import argparse
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -20,30 +23,39 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "fixtures" / "seeds"
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
-
-
-def seed_paragraphs() -> list[str]:
-    paragraphs = []
-    for path in sorted(SEEDS.glob("*.txt")):
-        for block in path.read_text(encoding="utf-8").split("\n\n"):
-            block = block.strip()
-            if len(block) > 120:
-                paragraphs.append(block)
-    return paragraphs
+sys.path.insert(0, str(ROOT / "bench"))
+DEV_TEXTS = ROOT.parent / "shared" / "data"
 
 
 def write_corpus(folder: Path, count: int, seed: int = 7) -> int:
+    """Write `count` distinct article files; returns their total size in bytes.
+
+    The articles come from the scale-corpus generator (bench/generate_corpus.py: topics, places,
+    250 speakers, quotes with cues), so files are as varied as a real feed: about 2% are copies
+    of an earlier article under another outlet and 2% rewrites, like syndication. Each file has
+    a title line, a date line in one of the formats the seeds use, and the body.
+    """
+    from datetime import UTC, datetime
+
+    import generate_corpus as gen
+
     rng = random.Random(seed)
-    paragraphs = seed_paragraphs()
+    speakers = gen.make_speakers(rng)
+    start_day = datetime(2022, 1, 1, tzinfo=UTC)
+    recent: list = []
     total = 0
     for i in range(count):
-        body = rng.sample(paragraphs, k=min(len(paragraphs), rng.randint(6, 12)))
-        title = f"Report {i}: " + " ".join(rng.sample(body[0].split(), k=8))
-        date = f"{MONTHS[i % 12]} {1 + i % 28}, {2015 + i % 10}"
-        text = f"{title}\n\n{date}\n\n" + "\n\n".join(body) + f"\n\nFile number {i}.\n"
+        roll = rng.random()
+        if recent and roll < 0.02:
+            draft = gen.copy_of(rng, *rng.choice(recent))
+        elif recent and roll < 0.04:
+            draft = gen.rewrite_of(rng, *rng.choice(recent))
+        else:
+            draft, paragraphs = gen.new_article(rng, speakers, start_day)
+            recent = (recent + [(draft, paragraphs)])[-200:]
+        when = draft.published
+        date_line = (when.strftime("%H:%M %d.%m.%Y"), when.strftime("%A, %B %d, %Y"))[i % 2]
+        text = f"{draft.title}\n\n{date_line}\n\n{draft.body}\n"
         data = text.encode("utf-8")
         sub = folder / f"{i // 1000:03d}"
         sub.mkdir(exist_ok=True)
@@ -52,39 +64,99 @@ def write_corpus(folder: Path, count: int, seed: int = 7) -> int:
     return total
 
 
-def run_import(folder: Path, database_url: str) -> tuple[float, int, str]:
+def add_dev_texts(folder: Path) -> tuple[int, int]:
+    """Copy the real dev-corpus texts (../shared/data, read only, never part of the project)
+    into the folder: real length, real mess. Returns (files, bytes)."""
+    target = folder / "dev-texts"
+    target.mkdir()
+    files = total = 0
+    for path in sorted(DEV_TEXTS.rglob("*.txt")):
+        data = path.read_bytes()
+        (target / f"{files:05d}_{path.name}").write_bytes(data)
+        files, total = files + 1, total + len(data)
+    return files, total
+
+
+# The import runs in a child process that reports its own peak memory and its workers' (the
+# migrate step before it must not count).
+IMPORT_CHILD = """
+import os, resource, sys, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsdesk.settings")
+django.setup()
+from django.core.management import call_command
+call_command("import_articles", *sys.argv[1:])
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(f"peak-kib {own} {workers}")
+"""
+
+
+def run_import(folder: Path, database_url: str, *options: str) -> tuple[float, int, int, str]:
     env = dict(os.environ, SECRET_KEY="bench-only", DATABASE_URL=database_url, HTTPS="false")
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     started = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     result = subprocess.run(
-        [sys.executable, "manage.py", "import_articles", str(folder)],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "-c", IMPORT_CHILD, str(folder), *options],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     elapsed = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    summary = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
     if result.returncode:
         print(result.stderr[-2000:], file=sys.stderr)
-    return elapsed, max(peak_kib, before), summary
+        raise SystemExit("the import failed")
+    lines = result.stdout.strip().splitlines()
+    own, workers = (int(v) for v in lines[-1].split()[1:])
+    return elapsed, own, workers, lines[-2]
+
+
+def analysis_only(folder: Path) -> float:
+    """Articles per second of the pure analysis (decode, clean, quotes) on one core, no database:
+    the share of the import's time that text analysis takes."""
+    sys.path.insert(0, str(ROOT))
+    from articles.text.pipeline import analyse
+
+    paths = sorted(folder.rglob("*.txt"))
+    started = time.perf_counter()
+    for path in paths:
+        analyse(path.read_bytes())
+    return len(paths) / (time.perf_counter() - started)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 4000])
     parser.add_argument("--database-url", default="", help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--dev-texts", action="store_true", help="add the ~400 real dev-corpus texts to each folder"
+    )
     args = parser.parse_args()
-    print(f"{'files':>6} {'MB':>6} {'seconds':>8} {'articles/s':>11} {'peak RSS MiB':>13}  summary")
+    if args.database_url:
+        raise SystemExit("--database-url: each run needs a fresh database; SQLite only for now")
+    print(f"{'files':>6} {'MB':>6} {'mode':>9} {'seconds':>8} {'articles/s':>11} "
+          f"{'analysis/s 1 core':>18} {'peak MiB main':>14} {'peak MiB worker':>16}  summary")  # fmt: skip
     for size in args.sizes:
         work = Path(tempfile.mkdtemp(prefix="newsdesk-import-"))
         try:
             folder = work / "corpus"
             folder.mkdir()
             total = write_corpus(folder, size)
-            url = args.database_url or f"sqlite:///{work / 'bench.sqlite3'}"
-            elapsed, peak_kib, summary = run_import(folder, url)
-            print(f"{size:>6} {total / 1e6:>6.1f} {elapsed:>8.2f} {size / elapsed:>11.0f} "
-                  f"{peak_kib / 1024:>13.0f}  {summary}")
+            files = size
+            if args.dev_texts:
+                extra_files, extra_bytes = add_dev_texts(folder)
+                files, total = files + extra_files, total + extra_bytes
+            alone = analysis_only(folder)
+            # Without links: cleaning, quotes, speakers and every write. With links: the same
+            # plus coverage fingerprints, keys and suggestions for each new article.
+            for mode, options in (("no links", ("--no-links",)), ("links", ())):
+                database = work / f"bench-{mode.replace(' ', '-')}.sqlite3"
+                elapsed, own_kib, worker_kib, summary = run_import(
+                    folder, f"sqlite:///{database}", *options
+                )
+                print(f"{files:>6} {total / 1e6:>6.1f} {mode:>9} {elapsed:>8.2f} "
+                      f"{files / elapsed:>11.0f} {alone:>18.0f} {own_kib / 1024:>14.0f} "
+                      f"{worker_kib / 1024:>16.0f}  {summary}", flush=True)  # fmt: skip
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

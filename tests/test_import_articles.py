@@ -194,3 +194,52 @@ def test_speaker_spelling_variants_meet_in_one_speaker_across_articles(tmp_path)
     run_import(tmp_path)
     speakers = {q.speaker_id for q in Quote.objects.all()}
     assert len(speakers) == 1 and None not in speakers
+
+
+def _interview_links() -> dict[tuple[str, str], float]:
+    """Score of each suggested link, by the seed file names' numbers (000…004)."""
+    name = {
+        article_id: file_name[:3]
+        for article_id, file_name in SourceFile.objects.values_list("article_id", "name")
+    }
+    return {
+        tuple(sorted((name[a], name[b]))): score
+        for a, b, score in CoverageLink.objects.values_list("article_a", "article_b", "score")
+    }
+
+
+@pytest.mark.django_db
+def test_no_links_leaves_coverage_to_suggest_links_which_links_the_same_story():
+    from articles.models import ArticleFingerprint
+
+    code, out, err = run_import(SEEDS, "--no-links")
+    assert code == 0 and summary(out)["imported"] == "5", err
+    assert not ArticleFingerprint.objects.exists()
+    assert not CoverageLink.objects.exists()
+
+    call_command("suggest_links", stdout=StringIO())
+    assert ArticleFingerprint.objects.count() == 5
+    links = _interview_links()
+    # The three versions of the interview (000-002) are one story; the Macron call (003) is not.
+    for pair in [("000", "001"), ("000", "002"), ("001", "002")]:
+        assert links.get(pair, 0) >= 0.5, (pair, links)
+    for other in ["000", "001", "002"]:
+        assert links.get((other, "003"), 0) < 0.5, links
+
+
+@pytest.mark.django_db
+def test_speakers_named_in_one_batch_meet_in_one_speaker(tmp_path):
+    from articles.models import Speaker
+
+    for n in range(3):
+        (tmp_path / f"{n}.txt").write_text(
+            f"Talks resume {n}\n\n“We will talk, number {n},” Foreign Minister Sergei Lavrov "
+            f"said. “It is a mistake {n},” said Antony Blinken.\n"
+        )
+    code, out, err = run_import(tmp_path)
+    assert code == 0 and summary(out)["imported"] == "3", err
+    assert sorted(Speaker.objects.values_list("name", flat=True)) == [
+        "Antony Blinken",
+        "Sergei Lavrov",
+    ]
+    assert Speaker.objects.get(name="Sergei Lavrov").quotes.count() == 3

@@ -1,4 +1,4 @@
-"""Import text files as articles: `import_articles PATH [PATH ...] [--outlet NAME] [--language CODE] [--dry-run]`."""
+"""Import text files as articles: `import_articles PATH [PATH ...] [--outlet NAME] [--language CODE] [--dry-run] [--no-links]`."""
 
 from pathlib import Path
 
@@ -17,8 +17,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="analyse and report, write nothing"
         )
+        parser.add_argument(
+            "--no-links",
+            action="store_true",
+            help="do not suggest coverage links while importing (faster bulk loads); "
+            "run `suggest_links` afterwards to index the new articles",
+        )
 
-    def handle(self, *args, paths, outlet, language, dry_run, verbosity, **options):
+    def handle(self, *args, paths, outlet, language, dry_run, no_links, verbosity, **options):
         counts = {IMPORTED: 0, DUPLICATE: 0, FAILED: 0}
         present = []
         for path in paths:
@@ -28,7 +34,10 @@ class Command(BaseCommand):
                 self.stderr.write(f"{path}: failed: no such file or folder")
                 counts[FAILED] += 1
         importer = ArticleImporter(
-            outlet=outlet.strip(), language=language.strip(), dry_run=dry_run
+            outlet=outlet.strip(),
+            language=language.strip(),
+            dry_run=dry_run,
+            suggest_links=not no_links,
         )
         # Folders are worth a process pool for the text analysis; single files are not.
         expected = 10_000 if any(Path(p).is_dir() for p in present) else len(present)
