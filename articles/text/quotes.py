@@ -127,7 +127,11 @@ _NOT_NAME_WORDS = frozenset(
         "there here what who why how where on monday tuesday wednesday thursday friday saturday "
         "sunday mr mrs ms dr january february march april may june july august september "
         "october november december though although following because since during once "
-        "despite unlike until unless whether even"
+        "despite unlike until unless whether even "
+        # quantifiers and numbers open sentences too: "Another critic, …", "Twenty-two years ago"
+        "another other others some many few several most all each every no only both either "
+        "neither any such one two three four five six seven eight nine ten eleven twelve "
+        "twenty thirty forty fifty sixty seventy eighty ninety hundred thousand"
     ).split()
 )
 _NAME_PARTICLES = r"(?:de|da|del|van|von|der|bin|al|la|le|ibn|du)"
@@ -159,8 +163,10 @@ _DASH_SIGNATURE = re.compile(
 _HEADLINE_INTRO = re.compile(rf"\s*(?P<speaker>{_SPEAKER})[^\S\n]*:\s")
 # Nominal cues: "according to Peskov", "remarks by Stoltenberg".
 _ACCORDING_TO = re.compile(
-    rf"(?P<cue>according{_SP}to|(?:remarks|comments|statement|words|claims){_SP}(?:by|from|of))"
-    rf"{_SP}(?:of{_SP})?(?P<speaker>{_SPEAKER})"
+    rf"(?P<cue>[Aa]ccording{_SP}to|(?:remarks|comments|statement|words|claims){_SP}(?:by|from|of))"
+    # "according to conservative talk radio host Rush Limbaugh": lower-case words may lead
+    # to a role word.
+    rf"{_SP}(?:of{_SP})?(?:(?:[a-z][\w-]*{_SP}){{1,3}}(?={_ROLE_TOKEN}))?(?P<speaker>{_SPEAKER})"
 )
 # Cues are found first (a cheap scan); the speaker phrase is then read backwards from each.
 _CUE_AT = re.compile(rf"(?<![\w’'-])(?:{_cue_alternatives()})\b")
@@ -396,8 +402,8 @@ def _parse_phrase(text: str) -> _Phrase:
     if len(words) == 1 and words[0].casefold() in ("he", "she", "they"):
         return _Phrase(text, pronoun=words[0].casefold())
     determiner = words[0].casefold() in ("the", "a", "an", "his", "her", "its", "their")
-    while words and words[0].casefold() in _NOT_NAME_WORDS:
-        words.pop(0)
+    while words and words[0].casefold().split("-", 1)[0] in _NOT_NAME_WORDS:
+        words.pop(0)  # "Twenty-two years ago" as well
     for k, w in enumerate(words):  # "Putin’s spokesman": the possessor is not the speaker
         if w.endswith(("’s", "'s")):
             words = words[k + 1 :]
@@ -826,7 +832,7 @@ def _attribute(
         return
     # A characterising verb names its speaker ("… and Clinton called it “a disgrace”"); a
     # pronoun before it ("Ban condemned what he called a “breach”") is the sentence's subject.
-    subject = _SUBJECT.match(masked, s_start, raw.open)
+    subject = _sentence_subject(masked, s_start, raw.open)
     subject_phrase = _parse_phrase(subject.group("speaker")) if subject is not None else None
     if verbs is None:
         verbs = [m.start() for m in _CHARACTERISING_AT.finditer(masked, s_start, raw.open)]
@@ -853,10 +859,29 @@ _PARTICIPLE = re.compile(
     r"dismissed|accuse|accused|mocked|derided|hailed|touted|lambasted|decried)\b"
 )
 _SUBJECT = re.compile(
-    rf"(?:[{_UPPER}][^,.;:“”\"\n]{{0,100}},{_SP}|(?:But|And|Then|Still|Meanwhile|However|Now){_SP})?"
+    rf"(?P<lead>[{_UPPER}][^,.;:“”\"\n]{{0,100}},{_SP}|(?:But|And|Then|Still|Meanwhile|However|Now){_SP})?"
     rf"(?:{_DETERMINER}{_SP})?(?P<speaker>{_NAME_RUN}),?{_SP}"
     rf"(?:\w+ly{_SP})?(?:(?:has|had|was|is|also|then|later|again){_SP})?[a-z]"
 )
+_PLAIN_SUBJECT = re.compile(
+    rf"(?:{_DETERMINER}{_SP})?(?P<speaker>{_NAME_RUN}){_SP}"
+    rf"(?:\w+ly{_SP})?(?:(?:has|had|was|is|also|then|later|again){_SP})?[a-z]"
+)
+
+
+def _sentence_subject(masked: str, s_start: int, end: int) -> re.Match | None:
+    """The speaker-like subject of the sentence: a name that opens it ("Ann Lee spoke in
+    Tulsa, Oklahoma, arguing …" is Ann Lee, not Oklahoma), else one after a leading phrase
+    ("In an interview, the spokesman accused …")."""
+    subject = _SUBJECT.match(masked, s_start, end)
+    if subject is None or subject.group("lead") is None:
+        return subject  # no leading phrase: the plain reading is this one
+    plain = _PLAIN_SUBJECT.match(masked, s_start, end)
+    if plain is not None:
+        phrase = _parse_phrase(plain.group("speaker"))
+        if phrase.name or phrase.pronoun:
+            return plain
+    return subject
 
 
 def _introducing_subject(masked: str, s_start: int, raw: _Raw) -> tuple[int, str] | None:
@@ -864,7 +889,7 @@ def _introducing_subject(masked: str, s_start: int, raw: _Raw) -> tuple[int, str
     named subject of the writer's words that lead into the quote, when its gender agrees."""
     if masked[raw.open - 1 : raw.open] == "\n" or raw.open == s_start:
         return None
-    subject = _SUBJECT.match(masked, s_start, raw.open)
+    subject = _sentence_subject(masked, s_start, raw.open)
     if subject is None:
         return None
     phrase = _parse_phrase(subject.group("speaker"))
@@ -904,7 +929,7 @@ _REPORTING_WORDS = frozenset(
         "likened ruled rated deemed chant chants chanted chanting sing singing sung "
         "proclaim proclaimed pledge pledged tout touted cite cites cited referenced quoted "
         "saying adding telling writing tweeting claim claimed statement remarks comments "
-        "words phrase slogan assertion allegation verdict ruling rating message"
+        "words phrase slogan assertion allegation verdict ruling rating message according"
     ).split()
 )
 
@@ -1072,8 +1097,8 @@ _TRAILERS = ("", ",", ".", ":", ";", "’s", "'s", ")", "”", '"', "—", "?", 
 class _Forms(dict):
     """Punctuated form -> bare word, with the forms as a set for fast intersection."""
 
-    def __init__(self, words: frozenset) -> None:
-        super().__init__((w + t, w) for w in words for t in _TRAILERS)
+    def __init__(self, words: frozenset, trailers: tuple[str, ...] = _TRAILERS) -> None:
+        super().__init__((w + t, w) for w in words for t in trailers)
         self.keys_set = frozenset(self)
 
 
@@ -1082,7 +1107,8 @@ def _with_trailers(words: frozenset) -> _Forms:
 
 
 _CUE_FORMS = _with_trailers(_CUE_WORDS)
-_CHARACTERISING_FORMS = _with_trailers(_CHARACTERISING_VERBS)
+# A verb of characterising is followed by its object: few punctuated forms to look for.
+_CHARACTERISING_FORMS = _Forms(_CHARACTERISING_VERBS, ("", ",", "."))
 _ROLE_FORMS = _with_trailers(_ROLE_WORDS_ANY_CASE)
 
 

@@ -510,6 +510,23 @@ def test_capitalised_modifier_before_a_first_name_is_not_part_of_the_name():
     assert find(body, "failure").speaker == "Mary Ruiz"
 
 
+def test_according_to_a_role_with_lower_case_modifiers():
+    body = "According to veteran radio host Tom Reed, the plan smacks of “panic” and fear."
+    q = find(body, "panic")
+    assert (q.speaker, q.cue) == ("Tom Reed", "According to")
+
+
+def test_name_opening_the_sentence_is_its_subject_not_a_place_after_a_comma():
+    body = "Ann Lee spoke in Austin, Texas, arguing the delays were “intolerable.”"
+    q = find(body, "intolerable")
+    assert (q.speaker, q.cue) == ("Ann Lee", "arguing")
+
+
+def test_quantifier_opening_a_sentence_is_not_a_name():
+    body = "Another critic, Tom Reed, likened the plan to “burning the house down.”"
+    assert find(body, "burning").speaker == "Tom Reed"
+
+
 # --- quoted text that is not speech --------------------------------------------------------------
 
 
