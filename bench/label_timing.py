@@ -4,6 +4,10 @@ fresh database holding N generated articles, through the Django test client, aga
 
     .venv/bin/python bench/label_timing.py [--articles 100000] [--runs 400] [--database-url URL]
 
+With --database-url naming a database that already holds --articles articles (the corpus of
+bench/generate_corpus.py: sqlite:///var/bench.sqlite3 or the PostgreSQL bench database), that
+corpus is labelled as it is instead of a fresh one being built.
+
 Each run is a real write: the analyst cycles through quotes and labels, so every request creates
 or changes a row and writes its history record. Prints p50/p95 of the label request, of the
 undo request, and the label p50 as a multiple of the hello view's.
@@ -26,13 +30,18 @@ BODY = (
 )
 
 
-def build(articles: int):
+def analyst():
     from django.contrib.auth.models import Group, User
 
+    user, _ = User.objects.get_or_create(username="bench-analyst")
+    user.groups.add(Group.objects.get(name="analyst"))
+    return user
+
+
+def build(articles: int):
     from articles.models import Article, Quote
 
-    user = User.objects.create_user("bench-analyst")
-    user.groups.add(Group.objects.get(name="analyst"))
+    user = analyst()
     batch = 5000
     for first in range(0, articles, batch):
         rows, quotes = [], []
@@ -88,8 +97,12 @@ def main():
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    user = build(args.articles)
-    print(f"built {Article.objects.count()} articles, {Quote.objects.count()} quotes "
+    if args.database_url and Article.objects.count() >= args.articles:
+        # A corpus already there (bench/generate_corpus.py's): label it as it is.
+        user = analyst()
+    else:
+        user = build(args.articles)
+    print(f"corpus: {Article.objects.count()} articles, {Quote.objects.count()} quotes, ready "
           f"in {time.perf_counter() - started:.0f} s")  # fmt: skip
     client = Client()
     client.force_login(user)
