@@ -1,8 +1,12 @@
 """The Django admin as the corpus managers' tool: outlets, articles, speakers, vocabularies."""
 
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import Count, Q
+from django.template.response import TemplateResponse
 
+from . import article_bin
 from .models import (
     Article,
     ChangeRecord,
@@ -71,10 +75,34 @@ class SourceFileInline(admin.TabularInline):
         return False
 
 
+class BinFilter(admin.SimpleListFilter):
+    title = "bin"
+    parameter_name = "bin"
+
+    def lookups(self, request, model_admin):
+        return [("no", "not in the bin"), ("yes", "in the bin")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(deleted_at__isnull=True)
+        return queryset
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "outlet", "published", "language", "title_derived", "quote_count"]
-    list_filter = ["outlet", "language", "title_derived", "published", "deleted_at"]
+    list_display = [
+        "title",
+        "outlet",
+        "published",
+        "language",
+        "title_derived",
+        "quote_count",
+        "in_bin",
+    ]
+    list_filter = [BinFilter, "outlet", "language", "title_derived", "published"]
+    actions = ["move_to_bin", "restore_from_bin"]
     list_select_related = ["outlet"]
     search_fields = ["title", "body"]
     date_hierarchy = "published"
@@ -87,6 +115,8 @@ class ArticleAdmin(admin.ModelAdmin):
         "body",
         "raw_text",
         "published_source",
+        # Only the bin actions move an article in or out: they confirm, count and record.
+        "deleted_at",
     ]
     fieldsets = [
         (None, {"fields": ["title", "title_derived", "outlet", "language", "url"]}),
@@ -108,6 +138,54 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description="quotes", ordering="quote_total")
     def quote_count(self, obj):
         return obj.quote_total
+
+    @admin.display(description="in the bin", boolean=True, ordering="deleted_at")
+    def in_bin(self, obj):
+        return obj.deleted_at is not None
+
+    @admin.action(
+        description="Move to bin (hidden, not deleted; restore at any time)",
+        permissions=["change"],
+    )
+    def move_to_bin(self, request, queryset):
+        articles = list(
+            queryset.select_related(None).filter(deleted_at__isnull=True).only("pk", "title")
+        )
+        if not articles:
+            self.message_user(request, "The selected articles are in the bin already.")
+            return None
+        if request.POST.get("confirm") == "yes":
+            moved = article_bin.move_to_bin(request.user, [a.pk for a in articles])
+            self.message_user(
+                request,
+                f"Moved {moved} article(s) to the bin: hidden, not deleted. "
+                "Restore them with “Restore from bin”.",
+                messages.SUCCESS,
+            )
+            return None
+        work = article_bin.work_on(a.pk for a in articles)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Move to the bin?",
+            "opts": self.model._meta,
+            "articles": articles,
+            "work": work,
+            "work_lines": work.lines(),
+            "bin_days": settings.NEWSDESK_BIN_DAYS,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/articles/article/move_to_bin.html", context)
+
+    @admin.action(
+        description="Restore from bin, with all their analysts' work", permissions=["change"]
+    )
+    def restore_from_bin(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        restored = article_bin.restore_from_bin(request.user, ids)
+        self.message_user(
+            request, f"Restored {restored} article(s) from the bin.", messages.SUCCESS
+        )
 
     def save_model(self, request, obj, form, change):
         before = None
@@ -148,8 +226,8 @@ class ArticleAdmin(admin.ModelAdmin):
         super().save_formset(request, form, formset, change)
 
     def has_delete_permission(self, request, obj=None):
-        # Deleting an article would drop analysts' labels on its quotes: use the bin
-        # (deleted_at) instead, which is reversible.
+        # Deleting an article would drop analysts' labels on its quotes: use the bin instead,
+        # which is reversible; `empty_bin` deletes for good after NEWSDESK_BIN_DAYS.
         return False
 
 

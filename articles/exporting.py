@@ -69,13 +69,17 @@ class _Names:
         return self.names.get(user_id) if user_id is not None else None
 
 
-def export_lines() -> Iterator[str]:
-    """Yield one JSON line per article, in id order, reading the corpus in batches."""
+def export_lines(article_ids: Iterable[int] | None = None) -> Iterator[str]:
+    """Yield one JSON line per article (every one, or those in `article_ids`), in id order,
+    reading the corpus in batches."""
     user = _Names()
     label_sets = {ls.pk: ls for ls in LabelSet.objects.all()}
     labels = {label.pk: label for label in Label.objects.all()}
     tags = {tag.pk: tag for tag in FrameTag.objects.all()}
     ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+    if article_ids is not None:
+        wanted = set(article_ids)
+        ids = [pk for pk in ids if pk in wanted]
     for offset in range(0, len(ids), BATCH):
         batch_ids = ids[offset : offset + BATCH]
         yield from _export_batch(batch_ids, user, label_sets, labels, tags)

@@ -198,6 +198,8 @@ if HTTPS:
 
 # Importing: files larger than this are refused with a message rather than read.
 NEWSDESK_MAX_FILE_BYTES = envint("NEWSDESK_MAX_FILE_BYTES", 5 * 1024 * 1024)
+# The bin: `empty_bin` deletes for good only articles binned more than this many days ago.
+NEWSDESK_BIN_DAYS = envint("NEWSDESK_BIN_DAYS", 30)
 
 LOGGING = {
     "version": 1,
