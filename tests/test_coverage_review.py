@@ -163,6 +163,22 @@ def test_a_stale_decision_is_refused_with_409(client_for, alice, bob, suggested)
     assert (link.status, link.reviewed_by) == (CoverageLink.REJECTED, bob)
 
 
+def test_rejecting_a_link_another_analyst_confirmed_meanwhile_is_stale_not_forbidden(
+    client_for, alice, bob, suggested
+):
+    # Found by bench/load.py: bob's queue still showed the link as suggested, so his reject was
+    # a stale decision (409 and a fresh queue), not an analyst trying to split a story (403).
+    link = suggested[0]
+    decide(client_for(alice), link, "confirm")
+    client = Client()
+    client.force_login(bob)
+    response = decide(client, link, "reject", htmx=True)
+    assert response.status_code == 409
+    assert "already confirmed" in response.content.decode()
+    link.refresh_from_db()
+    assert (link.status, link.reviewed_by) == (CoverageLink.CONFIRMED, alice)
+
+
 def test_a_decision_without_the_csrf_token_is_refused(alice, suggested):
     client = Client(enforce_csrf_checks=True)
     client.force_login(alice)

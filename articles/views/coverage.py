@@ -86,6 +86,12 @@ def decide(request, pk):
         status = DECISIONS[action]
     else:
         return _queue_response(request, "Unknown decision.", status=400)
+    # A reviewer who saw the link as suggested, while another confirmed it meanwhile, made a
+    # stale decision (409, the queue refreshed), not an attempt to split a story (403).
+    # coverage.decide checks again under the row lock; this only picks the right answer.
+    if expected and link.status != expected:
+        message = f"Not saved: this link is already {link.status}. The queue has been refreshed."
+        return _queue_response(request, message, 409)
     # Taking a link out of a story splits the story: that is an editor's call.
     if link.status == CoverageLink.CONFIRMED and status != CoverageLink.CONFIRMED:
         require_editor(request.user)
