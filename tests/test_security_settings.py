@@ -172,3 +172,18 @@ def test_lockouts_are_stored_in_the_database_not_a_per_process_cache(settings):
     # A per-process cache would give each gunicorn worker its own count of failures.
     handler = getattr(settings, "AXES_HANDLER", "axes.handlers.database.AxesDatabaseHandler")
     assert handler == "axes.handlers.database.AxesDatabaseHandler"
+
+
+@pytest.mark.django_db
+def test_htmx_is_configured_for_a_strict_policy(client, alice):
+    """htmx must not evaluate code (hx-on, js: values), inject its indicator <style>, or run
+    <script> tags that arrive in swapped content."""
+    client.force_login(alice)
+    html = client.get("/").content.decode()
+    meta = html.split('<meta name="htmx-config" content=\'', 1)[1].split("'", 1)[0]
+    config = json.loads(meta)
+    assert config["allowEval"] is False
+    assert config["includeIndicatorStyles"] is False
+    assert config["allowScriptTags"] is False
+    htmx_tag = next(tag for tag in html.split("<script")[1:] if "htmx" in tag.split(">")[0])
+    assert " src=" in htmx_tag.split(">")[0] and "nonce=" in htmx_tag.split(">")[0]
