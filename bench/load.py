@@ -32,10 +32,11 @@ the end. What it does, in one gunicorn, in this order:
 Every request carries its phase and endpoint name in headers that gunicorn logs with its own
 request time, so the report gives both the client's view (locust: includes queueing and the
 client's own CPU share on this machine) and the server's time per request. A request counts in
-a phase's window when it was sent in that phase and answered inside the window (one second of
-settling between phases is not counted). Any answer other than the expected one is a failure;
-a 409 from a coverage decision (another analyst decided that link first) is the application's
-correct answer to a race and is counted apart as `conflicts`, not hidden.
+a phase's window when it was sent in that phase and answered inside the window; a window opens
+only once every task of the previous phase has finished (plus SETTLE seconds). Any answer
+other than the expected one is a failure; a 409 from a coverage decision (another analyst
+decided that link first) is the application's correct answer to a race and is counted apart
+as `conflicts`, not hidden.
 
 Writes bench/out/load.json and prints a table.
 """
@@ -67,7 +68,7 @@ ROOT = pages.ROOT
 OUT = pages.OUT
 PASSWORD = "load-test-only-Vq93k"  # bench database only; never the everyday one
 SEED = 20240527
-SETTLE = 0.5  # seconds between phases that no phase counts
+SETTLE = 0.3  # seconds after the previous phase has finished, not counted
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CSRF_HEADER = re.compile(r'"X-CSRFToken": "([^"]+)"')
@@ -206,6 +207,7 @@ class Run:
     free_users: list[str] = []
     records: list = []  # (phase, name, sent, answered, ok, conflict)
     failures: list = []  # (phase, name, what) — the first few of each, to show
+    busy: defaultdict = defaultdict(int)  # analysts in the middle of a task, by phase
     rng = random.Random(SEED + 1)
 
 
@@ -250,7 +252,11 @@ class Analyst(FastHttpUser):
             kind = self.rng.choices(list(MIX), weights=list(MIX.values()))[0]
         else:
             kind = "hello" if phase.startswith("hello") else phase
-        getattr(self, f"do_{kind}")(phase)
+        Run.busy[phase] += 1
+        try:
+            getattr(self, f"do_{kind}")(phase)
+        finally:
+            Run.busy[phase] -= 1
         if Run.plan.get("think"):
             gevent.sleep(self.rng.uniform(0, 2 * Run.plan["think"]))
 
@@ -360,13 +366,13 @@ class Analyst(FastHttpUser):
 
 
 def cpu_seconds(server, database):
-    """CPU seconds used so far by gunicorn (all workers), by the PostgreSQL backends serving
-    the benchmark database, by this client, and by the whole machine."""
-    gunicorn = postgres = 0.0
+    """CPU seconds used so far, per process: gunicorn (master and workers), the PostgreSQL
+    backends serving the benchmark database, and this client; and the whole machine's."""
+    used = {}
     for process in [server, *server.children(recursive=True)]:
         try:
             times = process.cpu_times()
-            gunicorn += times.user + times.system
+            used[("gunicorn", process.pid)] = times.user + times.system
         except psutil.NoSuchProcess:
             pass
     if database:
@@ -376,31 +382,41 @@ def cpu_seconds(server, database):
             if cmdline.startswith("postgres:") and f" {database} " in cmdline:
                 try:
                     times = process.cpu_times()
-                    postgres += times.user + times.system
+                    used[("postgres", process.pid)] = times.user + times.system
                 except psutil.NoSuchProcess:
                     pass
     own = psutil.Process().cpu_times()
+    used[("client", 0)] = own.user + own.system
     machine = psutil.cpu_times()
-    return {
-        "gunicorn": gunicorn,
-        "postgres": postgres,
-        "client": own.user + own.system,
-        "machine_busy": machine.user
-        + machine.system
-        + machine.nice
-        + machine.irq
-        + machine.softirq,
-    }
+    used[("machine_busy", 0)] = (
+        machine.user + machine.system + machine.nice + machine.irq + machine.softirq
+    )
+    return used
+
+
+def cpu_used(before, after):
+    """CPU seconds between two snapshots by kind; a process that started meanwhile counts in
+    full, one that ended meanwhile is lost (backends live on: connections are kept)."""
+    totals = {"gunicorn": 0.0, "postgres": 0.0, "client": 0.0, "machine_busy": 0.0}
+    for key, seconds in after.items():
+        totals[key[0]] += seconds - before.get(key, 0.0)
+    return totals
 
 
 def run_phase(name, seconds, server, database):
-    """Switch every analyst to `name`, let them settle, then count `seconds`."""
+    """Switch every analyst to `name`; once nothing of the previous phase is still running
+    (a label's undo, a decision's undo, a request queued behind others), count `seconds`."""
     Run.phase = name
+    deadline = time.perf_counter() + 60
+    while any(n for phase, n in Run.busy.items() if phase != name):
+        if time.perf_counter() > deadline:
+            raise SystemExit(f"the analysts did not finish {dict(Run.busy)} within 60 s")
+        gevent.sleep(0.02)
     gevent.sleep(SETTLE)
     cpu_before, start = cpu_seconds(server, database), time.perf_counter()
     gevent.sleep(seconds)
     end, cpu_after = time.perf_counter(), cpu_seconds(server, database)
-    cpu = {k: cpu_after[k] - cpu_before[k] for k in cpu_before}
+    cpu = cpu_used(cpu_before, cpu_after)
     return {"phase": name, "windows": [(start, end)], "cpu_seconds": cpu}
 
 
