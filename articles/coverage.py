@@ -6,14 +6,15 @@ A restore leaves them empty and `manage.py suggest_links` rebuilds them; links a
 analysts' work, are exported and restored as they were.
 """
 
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from multiprocessing import get_context
 
-from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from .models import (
@@ -27,14 +28,16 @@ from .models import (
     TermCount,
 )
 from .text.story import (
-    RELATED_THRESHOLD,
     Fingerprint,
     StoryProfile,
-    compare,
+    StoryScorer,
     fingerprint,
     fingerprint_args,
     profile_from_dict,
     profile_to_dict,
+    score_batch,
+    scored_pairs,
+    start_scoring,
 )
 
 NUM_PERM = 64
@@ -46,6 +49,9 @@ KEY_CAP = 100
 TOTAL = ""
 TERM_MAX = 100
 CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
+# First articles per scoring batch of a rebuild: each pulls in its candidates' profiles too
+# (about ten each), and a few batches are in flight at once, so this bounds the memory.
+SCORE_BATCH = 200
 
 RELATIONS = {
     "duplicate": CoverageLink.DUPLICATE,
@@ -116,27 +122,36 @@ def _store_index(articles: list[Article], prints: list[Fingerprint]) -> None:
         ArticleFingerprint(article=a, minhash=list(p.signature), profile=profile_to_dict(p.profile))
         for a, p in zip(articles, prints, strict=True)
     )
-    BandKey.objects.bulk_create(
-        (
-            BandKey(article=a, key=k)
-            for a, p in zip(articles, prints, strict=True)
-            for k in p.band_keys
-        ),
-        batch_size=2000,
-    )
-    BlockingKey.objects.bulk_create(
-        (
-            BlockingKey(article=a, key=k)
-            for a, p in zip(articles, prints, strict=True)
-            for k in p.blocking_keys
-        ),
-        batch_size=2000,
-    )
+    _store_keys(articles, prints)
     new = Counter()
     for p in prints:
         new.update(_counted_terms(p.profile))
     new[TOTAL] += len(prints)
     _add_term_counts(new)
+
+
+def _store_keys(articles: list[Article], prints: list[Fingerprint]) -> None:
+    """Insert the band and blocking keys of these articles.
+
+    About thirty rows per article: plain parameterised INSERTs, because building a model
+    instance per row was the slowest part of indexing a whole corpus.
+    """
+    for model, rows in (
+        (BandKey, [(a.pk, k) for a, p in zip(articles, prints, strict=True) for k in p.band_keys]),
+        (
+            BlockingKey,
+            [(a.pk, k) for a, p in zip(articles, prints, strict=True) for k in p.blocking_keys],
+        ),
+    ):
+        quote = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {quote(model._meta.db_table)} "
+            f"({quote(model._meta.get_field('article').column)}, "
+            f"{quote(model._meta.get_field('key').column)}) VALUES (%s, %s)"
+        )
+        with connection.cursor() as cursor:
+            for chunk in _chunks(rows, 5000):
+                cursor.executemany(sql, chunk)
 
 
 def _usable(model, keys: set) -> dict:
@@ -176,47 +191,18 @@ def _doc_freq(terms: set[str]) -> tuple[dict[str, int], int]:
     return freq, freq.pop(TOTAL, 0)
 
 
-def evidence_of(found) -> dict:
-    """The JSON evidence stored with a link: what an analyst needs to judge it."""
-    return {
-        "score": found.score,
-        "text_similarity": round(found.text_similarity, 4),
-        "shared_names": list(found.shared_names),
-        "shared_terms": list(found.shared_terms),
-        "shared_passages": [list(pair) for pair in found.shared_passages],
-        "days_apart": found.days_apart,
-    }
-
-
-def _suggest(
-    article_id: int,
-    profile: StoryProfile,
-    signature,
-    language: str,
-    others: dict[int, tuple[StoryProfile, tuple[int, ...], str]],
-    doc_freq: dict[str, int],
-    n_docs: int,
-) -> list[CoverageLink]:
-    links = []
-    for other_id, (other_profile, other_sig, other_language) in others.items():
-        a_first = article_id < other_id
-        pa, pb = (profile, other_profile) if a_first else (other_profile, profile)
-        sa, sb = (signature, other_sig) if a_first else (other_sig, signature)
-        la, lb = (language, other_language) if a_first else (other_language, language)
-        found = compare(pa, pb, doc_freq, n_docs, sa, sb, la, lb)
-        if found.score < RELATED_THRESHOLD or found.relation not in RELATIONS:
-            continue
-        links.append(
-            CoverageLink(
-                article_a_id=min(article_id, other_id),
-                article_b_id=max(article_id, other_id),
-                relation=RELATIONS[found.relation],
-                status=CoverageLink.SUGGESTED,
-                score=found.score,
-                evidence=evidence_of(found),
-            )
+def _links_of(scored: Iterable[tuple]) -> list[CoverageLink]:
+    return [
+        CoverageLink(
+            article_a_id=a,
+            article_b_id=b,
+            relation=RELATIONS[relation],
+            status=CoverageLink.SUGGESTED,
+            score=score,
+            evidence=evidence,
         )
-    return links
+        for a, b, relation, score, evidence in scored
+    ]
 
 
 def _write(links: list[CoverageLink], existing: dict) -> int:
@@ -241,6 +227,23 @@ def _load_others(ids: Iterable[int]) -> dict[int, tuple[StoryProfile, tuple[int,
         ).values_list("article_id", "minhash", "profile", "article__language"):
             others[article_id] = (profile_from_dict(profile), tuple(sig), language)
     return others
+
+
+def _load_raw(ids: Iterable[int]) -> dict[int, tuple[str, str, str]]:
+    """Like `_load_others` but with the JSON left undecoded: worker processes decode it, so the
+    process that feeds them stays free to read and write the database."""
+    raw = {}
+    for chunk in _chunks(sorted(ids)):
+        for article_id, sig, profile, language in ArticleFingerprint.objects.filter(
+            article_id__in=chunk, article__deleted_at__isnull=True
+        ).values_list(
+            "article_id",
+            Cast("minhash", TextField()),
+            Cast("profile", TextField()),
+            "article__language",
+        ):
+            raw[article_id] = (profile, sig, language)
+    return raw
 
 
 def index_article(article: Article) -> int:
@@ -282,10 +285,11 @@ def index_articles(articles: Iterable[Article]) -> int:
         for profile, _, _ in loaded.values():
             terms.update(profile.terms)
         doc_freq, n_docs = _doc_freq(terms)
+        scorer = StoryScorer(doc_freq, n_docs)
         links = []
         for a, b in sorted(pairs):
             if a in loaded and b in loaded:
-                links.extend(_suggest(a, *loaded[a], {b: loaded[b]}, doc_freq, n_docs))
+                links.extend(_links_of(scored_pairs(a, *loaded[a], {b: loaded[b]}, scorer)))
         created = _save_suggestions_bulk(links)
     # Exact duplicates are confirmed at import: they belong to a story at once.
     ids = [a.pk for a in articles]
@@ -504,54 +508,51 @@ def rebuild_index(batch: int = 500, workers: int = 1, progress=None) -> dict:
     pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn")) if workers > 1 else None
     try:
         pending: list[Article] = []
+        # The batch the workers are reading while this process writes the one before it.
+        in_flight: list = []
+
+        def write(batch_articles: list[Article], prints: Iterable[Fingerprint]) -> None:
+            prints = list(prints)
+            with transaction.atomic():
+                ArticleFingerprint.objects.bulk_create(
+                    (
+                        ArticleFingerprint(
+                            article=a,
+                            minhash=list(p.signature),
+                            profile=profile_to_dict(p.profile),
+                        )
+                        for a, p in zip(batch_articles, prints, strict=True)
+                    ),
+                    batch_size=500,
+                )
+                _store_keys(batch_articles, prints)
+            for p in prints:
+                doc_freq.update(_counted_terms(p.profile))
 
         def flush():
             args = [_fingerprint_args(a) for a in pending]
             if pool is not None:
-                prints = list(pool.map(fingerprint_args, args, chunksize=max(1, len(args) // 8)))
+                prints = pool.map(fingerprint_args, args, chunksize=max(1, len(args) // 8))
             else:
                 prints = [fingerprint_args(x) for x in args]
-            ArticleFingerprint.objects.bulk_create(
-                (
-                    ArticleFingerprint(
-                        article=a, minhash=list(p.signature), profile=profile_to_dict(p.profile)
-                    )
-                    for a, p in zip(pending, prints, strict=True)
-                ),
-                batch_size=500,
-            )
-            BandKey.objects.bulk_create(
-                (
-                    BandKey(article=a, key=k)
-                    for a, p in zip(pending, prints, strict=True)
-                    for k in p.band_keys
-                ),
-                batch_size=2000,
-            )
-            BlockingKey.objects.bulk_create(
-                (
-                    BlockingKey(article=a, key=k)
-                    for a, p in zip(pending, prints, strict=True)
-                    for k in p.blocking_keys
-                ),
-                batch_size=2000,
-            )
-            for p in prints:
-                doc_freq.update(_counted_terms(p.profile))
+            if in_flight:
+                write(*in_flight.pop())
+            in_flight.append((list(pending), prints))
             pending.clear()
 
         for article in articles:
             pending.append(article)
             indexed += 1
             if len(pending) >= batch:
-                with transaction.atomic():
-                    flush()
+                flush()
                 if progress:
                     progress(f"indexed {indexed}")
+        if pending:
+            flush()
+        if in_flight:
+            write(*in_flight.pop())
+        doc_freq[TOTAL] = indexed
         with transaction.atomic():
-            if pending:
-                flush()
-            doc_freq[TOTAL] = indexed
             TermCount.objects.bulk_create(
                 (TermCount(term=t, articles=n) for t, n in doc_freq.items()), batch_size=2000
             )
@@ -562,7 +563,7 @@ def rebuild_index(batch: int = 500, workers: int = 1, progress=None) -> dict:
     pairs = candidate_pairs()
     if progress:
         progress(f"{len(pairs)} candidate pairs")
-    created = suggest_pairs(pairs, dict(doc_freq), indexed, batch)
+    created = suggest_pairs(pairs, dict(doc_freq), indexed, SCORE_BATCH, workers)
     # Confirmed links (exact duplicates, reviewed links) decide the stories.
     confirmed = CoverageLink.objects.filter(status=CoverageLink.CONFIRMED).values_list(
         "article_a_id", flat=True
@@ -594,27 +595,56 @@ def _pairs_of(group: list[int], pairs: set) -> None:
                 pairs.add((a, b))
 
 
-def suggest_pairs(pairs: set[tuple[int, int]], doc_freq, n_docs: int, batch: int = 500) -> int:
-    """Compare candidate pairs, a batch of first articles at a time, and store suggestions."""
+def suggest_pairs(
+    pairs: set[tuple[int, int]], doc_freq, n_docs: int, batch: int = 500, workers: int = 1
+) -> int:
+    """Compare candidate pairs, a batch of first articles at a time, and store suggestions.
+
+    With several workers the comparisons run in worker processes while this one reads the
+    next batch's profiles and writes the last batch's links.
+    """
     by_first: dict[int, list[int]] = defaultdict(list)
     for a, b in pairs:
         by_first[a].append(b)
     firsts = sorted(by_first)
+
+    def work() -> Iterator[tuple]:
+        for chunk in _chunks(firsts, batch):
+            needed = set(chunk)
+            for a in chunk:
+                needed.update(by_first[a])
+            loaded = _load_raw(needed)
+            yield (
+                loaded,
+                [(a, [b for b in by_first[a] if b in loaded]) for a in chunk if a in loaded],
+            )
+
     created = 0
-    for chunk in _chunks(firsts, batch):
-        needed = set(chunk)
-        for a in chunk:
-            needed.update(by_first[a])
-        loaded = _load_others(needed)
-        links = []
-        for a in chunk:
-            if a not in loaded:
-                continue
-            profile, signature, language = loaded[a]
-            others = {b: loaded[b] for b in by_first[a] if b in loaded}
-            links.extend(_suggest(a, profile, signature, language, others, doc_freq, n_docs))
+
+    def save(scored: list[tuple]) -> None:
+        nonlocal created
         with transaction.atomic():
-            created += _save_suggestions_bulk(links)
+            created += _save_suggestions_bulk(_links_of(scored))
+
+    if workers <= 1:
+        stats = (doc_freq, n_docs, {})
+        for item in work():
+            save(score_batch(item, stats))
+        return created
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=get_context("spawn"),
+        initializer=start_scoring,
+        initargs=(doc_freq, n_docs),
+    ) as pool:
+        # A few batches in flight keep the workers busy without loading the whole corpus.
+        in_flight: deque = deque()
+        for item in work():
+            in_flight.append(pool.submit(score_batch, item))
+            if len(in_flight) > workers:
+                save(in_flight.popleft().result())
+        while in_flight:
+            save(in_flight.popleft().result())
     return created
 
 

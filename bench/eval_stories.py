@@ -19,7 +19,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from articles.text.signatures import band_keys, minhash, shingles  # noqa: E402
-from articles.text.story import SUGGEST_THRESHOLD, blocking_keys, compare, story_profile  # noqa: E402
+from articles.text.story import (  # noqa: E402
+    SUGGEST_THRESHOLD,
+    StoryScorer,
+    blocking_keys,
+    story_profile,
+)
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "stories-dev"
 CURVE = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8)
@@ -69,10 +74,9 @@ def link_part(docs: list[dict]) -> tuple[dict[tuple[int, int], float], dict]:
         for i, j in itertools.combinations(sorted(set(members)), 2):
             candidates.add((i, j))
     scores = {}
+    scorer = StoryScorer(doc_freq, len(docs))
     for i, j in candidates:
-        evidence = compare(
-            profiles[i], profiles[j], doc_freq, len(docs), signatures[i], signatures[j]
-        )
+        evidence = scorer.compare(profiles[i], profiles[j], signatures[i], signatures[j])
         scores[(i, j)] = evidence.score
     done = time.perf_counter()
     stats = {

@@ -2,6 +2,7 @@
 we are that two articles tell one story (and as copy, rewrite, translation or own report)."""
 
 import datetime
+import json
 import math
 import re
 import unicodedata
@@ -241,27 +242,20 @@ class LinkEvidence:
     shared_passages: tuple[tuple[str, str], ...]
     days_apart: int | None
 
-
-def _idf(term: str, doc_freq: Mapping[str, int], n_docs: int) -> float:
-    # Pretending the corpus also holds BACKGROUND_DOCS articles without the term keeps words
-    # shared by all five articles of a tiny corpus from weighing nothing; on a large corpus it
-    # changes nothing. A term the corpus has not counted yet is treated as seen once.
-    df = max(1, doc_freq.get(term, 1))
-    return math.log((n_docs + BACKGROUND_DOCS) / (df + 0.5))
+    def as_json(self) -> dict:
+        """The evidence stored with a link: what an analyst needs to judge it."""
+        return {
+            "score": self.score,
+            "text_similarity": round(self.text_similarity, 4),
+            "shared_names": list(self.shared_names),
+            "shared_terms": list(self.shared_terms),
+            "shared_passages": [list(pair) for pair in self.shared_passages],
+            "days_apart": self.days_apart,
+        }
 
 
 def _weighted(counts: Mapping[str, int], idf: Mapping[str, float]) -> dict[str, float]:
     return {t: (1.0 + math.log(c)) * idf[t] for t, c in counts.items() if idf[t] > 0}
-
-
-def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(w * b[t] for t, w in a.items() if t in b)
-    if not dot:
-        return 0.0
-    norm = math.sqrt(sum(w * w for w in a.values()) * sum(w * w for w in b.values()))
-    return dot / norm
 
 
 def _years_agree(a: StoryProfile, b: StoryProfile) -> int:
@@ -279,14 +273,29 @@ def _latest_year(profile: StoryProfile) -> int | None:
     return max(years, default=None)
 
 
-def _shared_passages(
-    a: StoryProfile, b: StoryProfile, idf: Mapping[str, float]
-) -> list[tuple[int, int, float]]:
-    """Sentence pairs that say the same thing, exactly or in other words: (i, j, overlap)."""
+def _sentence_index(
+    profile: StoryProfile, idf: Mapping[str, float]
+) -> tuple[dict[str, list[int]], list[float]]:
+    """Which sentences hold each term, and each sentence's idf weight."""
     where: dict[str, list[int]] = {}
-    for j, terms in enumerate(b.sentence_terms):
+    for j, terms in enumerate(profile.sentence_terms):
         for term in terms:
             where.setdefault(term, []).append(j)
+    get = idf.get
+    return where, [sum(get(t, 0.0) for t in terms) for terms in profile.sentence_terms]
+
+
+def _shared_passages(
+    a: StoryProfile,
+    b: StoryProfile,
+    idf: Mapping[str, float],
+    index_a: tuple[dict[str, list[int]], list[float]] | None = None,
+    index_b: tuple[dict[str, list[int]], list[float]] | None = None,
+) -> list[tuple[int, int, float]]:
+    """Sentence pairs that say the same thing, exactly or in other words: (i, j, overlap)."""
+    _, weights_a = index_a or _sentence_index(a, idf)
+    where, weights_b = index_b or _sentence_index(b, idf)
+    get = idf.get
     pairs = []
     for i, terms_a in enumerate(a.sentence_terms):
         hits: Counter[int] = Counter()
@@ -296,17 +305,15 @@ def _shared_passages(
         for j, count in hits.items():
             if count < 4:
                 continue
-            terms_b = b.sentence_terms[j]
-            shared = terms_a & terms_b
-            shared_weight = sum(idf.get(t, 0.0) for t in shared)
-            smaller = min(
-                sum(idf.get(t, 0.0) for t in terms_a), sum(idf.get(t, 0.0) for t in terms_b)
-            )
+            shared_weight = sum(get(t, 0.0) for t in terms_a & b.sentence_terms[j])
+            smaller = min(weights_a[i], weights_b[j])
             overlap = shared_weight / smaller if smaller else 0.0
             if overlap >= 0.45:
                 pairs.append((i, j, overlap))
-    # One partner per sentence, best first.
-    pairs.sort(key=lambda p: -p[2])
+    # One partner per sentence, best first. Overlaps are sums over sets, whose order (and so
+    # the last bits of the sum) changes with the process's string hashing: rounded, and ties
+    # broken by position, the choice is the same in every process.
+    pairs.sort(key=lambda p: (-round(p[2], 9), p[0], p[1]))
     used_a, used_b, chosen = set(), set(), []
     for i, j, overlap in pairs:
         if i not in used_a and j not in used_b:
@@ -349,6 +356,112 @@ def share_a_quote(quotes_a: Sequence[str], quotes_b: Sequence[str]) -> bool:
     return False
 
 
+class StoryScorer:
+    """`compare` for many pairs under one corpus's document frequencies.
+
+    Linking a corpus compares each article with several others, so the idf of each term and
+    each article's weighted terms are worked out once here rather than once per pair. The
+    cache holds the profiles themselves (keyed by identity), so keep one scorer per batch of
+    loaded articles, not for a whole corpus.
+    """
+
+    def __init__(self, doc_freq: Mapping[str, int], n_docs: int, idf: dict | None = None):
+        self.doc_freq = doc_freq
+        self.total = math.log(max(n_docs, 2) + BACKGROUND_DOCS)
+        self.idf = {} if idf is None else idf
+        # id(profile) -> (profile, weighted terms, squared norm, sentence index or None)
+        self._vectors: dict[int, tuple] = {}
+
+    def idf_of(self, terms) -> dict[str, float]:
+        """{term: idf} for these terms, remembered for the next pair."""
+        # Pretending the corpus also holds BACKGROUND_DOCS articles without the term keeps
+        # words shared by all five articles of a tiny corpus from weighing nothing; on a large
+        # corpus it changes nothing. A term the corpus has not counted yet counts as seen once.
+        known, get, total, log = self.idf, self.doc_freq.get, self.total, math.log
+        missing = [t for t in terms if t not in known]
+        for term in missing:
+            known[term] = total - log(max(1, get(term, 1)) + 0.5)
+        return known
+
+    def _vector(self, profile: StoryProfile) -> tuple[dict[str, float], float]:
+        cached = self._vectors.get(id(profile))
+        if cached is None or cached[0] is not profile:
+            idf = self.idf_of(profile.terms)
+            weighted = _weighted(profile.terms, idf)
+            cached = (profile, weighted, sum(w * w for w in weighted.values()), None)
+            self._vectors[id(profile)] = cached
+        return cached[1], cached[2]
+
+    def _sentences(self, profile: StoryProfile) -> tuple[dict[str, list[int]], list[float]]:
+        self._vector(profile)
+        cached = self._vectors[id(profile)]
+        if cached[3] is None:
+            cached = (*cached[:3], _sentence_index(profile, self.idf))
+            self._vectors[id(profile)] = cached
+        return cached[3]
+
+    def _cosine(self, a: StoryProfile, b: StoryProfile) -> float:
+        (wa, na), (wb, nb) = self._vector(a), self._vector(b)
+        if len(wa) > len(wb):
+            wa, wb = wb, wa
+        dot = sum(w * wb[t] for t, w in wa.items() if t in wb)
+        if not dot:
+            return 0.0
+        return dot / math.sqrt(na * nb)
+
+    def compare(
+        self,
+        a: StoryProfile,
+        b: StoryProfile,
+        sig_a: tuple[int, ...] | None = None,
+        sig_b: tuple[int, ...] | None = None,
+        language_a: str = "",
+        language_b: str = "",
+    ) -> LinkEvidence:
+        """Weigh the evidence that `a` and `b` tell the same story; symmetric in its score."""
+        text_similarity = (
+            estimated_jaccard(sig_a, sig_b) if sig_a is not None and sig_b is not None else 0.0
+        )
+        similarity = self._cosine(a, b)
+        # Weighing both articles' terms put every term of the pair into the idf cache.
+        idf = self.idf
+        similarity += YEAR_AGREEMENT * _years_agree(a, b)
+        days_apart = None
+        if a.published is not None and b.published is not None:
+            days_apart = abs((a.published - b.published).days)
+            similarity /= 1.0 + max(0, days_apart - SAME_NEWS_CYCLE_DAYS) / SAME_NEWS_CYCLE_DAYS
+        similarity = max(0.0, similarity)
+        passages: list[tuple[int, int, float]] = []
+        if similarity >= HALF_SCORE_SIMILARITY / 3:
+            passages = _shared_passages(a, b, idf, self._sentences(a), self._sentences(b))
+            similarity += PASSAGE_BONUS * min(MAX_PASSAGES, _passage_count(passages))
+        score = similarity / (similarity + HALF_SCORE_SIMILARITY)
+        if (
+            score >= SUGGEST_THRESHOLD
+            and min(len(a.quotes), len(b.quotes)) >= QUOTE_RICH
+            and not share_a_quote(a.quotes, b.quotes)
+        ):
+            score -= UNSHARED_QUOTES_PENALTY
+        score = max(score, text_similarity)
+
+        shared_names = sorted(a.names.keys() & b.names.keys(), key=lambda t: (-idf[t], t))
+        shared_terms = sorted(
+            (a.terms.keys() & b.terms.keys()) - set(shared_names), key=lambda t: (-idf[t], t)
+        )
+        relation = _relation(score, text_similarity, passages, a, b, language_a, language_b)
+        return LinkEvidence(
+            score=round(min(1.0, max(0.0, score)), 4),
+            relation=relation,
+            text_similarity=text_similarity,
+            shared_names=tuple(a.name_forms.get(t, t) for t in shared_names[:10]),
+            shared_terms=tuple(shared_terms[:10]),
+            shared_passages=tuple(
+                (a.sentences[i], b.sentences[j]) for i, j, _ in passages[:MAX_PASSAGES]
+            ),
+            days_apart=days_apart,
+        )
+
+
 def compare(
     a: StoryProfile,
     b: StoryProfile,
@@ -359,51 +472,70 @@ def compare(
     language_a: str = "",
     language_b: str = "",
 ) -> LinkEvidence:
-    """Weigh the evidence that `a` and `b` tell the same story; symmetric in its score."""
-    n_docs = max(n_docs, 2)
-    # _idf inlined: this dict is the hot loop of linking a large corpus.
-    total = math.log(n_docs + BACKGROUND_DOCS)
-    get = doc_freq.get
-    idf = {t: total - math.log(max(1, get(t, 1)) + 0.5) for t in a.terms.keys() | b.terms.keys()}
-    text_similarity = (
-        estimated_jaccard(sig_a, sig_b) if sig_a is not None and sig_b is not None else 0.0
-    )
-    similarity = _cosine(_weighted(a.terms, idf), _weighted(b.terms, idf))
-    similarity += YEAR_AGREEMENT * _years_agree(a, b)
-    days_apart = None
-    if a.published is not None and b.published is not None:
-        days_apart = abs((a.published - b.published).days)
-        similarity /= 1.0 + max(0, days_apart - SAME_NEWS_CYCLE_DAYS) / SAME_NEWS_CYCLE_DAYS
-    similarity = max(0.0, similarity)
-    passages: list[tuple[int, int, float]] = []
-    if similarity >= HALF_SCORE_SIMILARITY / 3:
-        passages = _shared_passages(a, b, idf)
-        similarity += PASSAGE_BONUS * min(MAX_PASSAGES, _passage_count(passages))
-    score = similarity / (similarity + HALF_SCORE_SIMILARITY)
-    if (
-        score >= SUGGEST_THRESHOLD
-        and min(len(a.quotes), len(b.quotes)) >= QUOTE_RICH
-        and not share_a_quote(a.quotes, b.quotes)
-    ):
-        score -= UNSHARED_QUOTES_PENALTY
-    score = max(score, text_similarity)
+    """Weigh the evidence that `a` and `b` tell the same story; symmetric in its score.
 
-    shared_names = sorted(a.names.keys() & b.names.keys(), key=lambda t: (-idf[t], t))
-    shared_terms = sorted(
-        (a.terms.keys() & b.terms.keys()) - set(shared_names), key=lambda t: (-idf[t], t)
-    )
-    relation = _relation(score, text_similarity, passages, a, b, language_a, language_b)
-    return LinkEvidence(
-        score=round(min(1.0, max(0.0, score)), 4),
-        relation=relation,
-        text_similarity=text_similarity,
-        shared_names=tuple(a.name_forms.get(t, t) for t in shared_names[:10]),
-        shared_terms=tuple(shared_terms[:10]),
-        shared_passages=tuple(
-            (a.sentences[i], b.sentences[j]) for i, j, _ in passages[:MAX_PASSAGES]
-        ),
-        days_apart=days_apart,
-    )
+    One pair on its own; use a `StoryScorer` to compare many under the same statistics."""
+    return StoryScorer(doc_freq, n_docs).compare(a, b, sig_a, sig_b, language_a, language_b)
+
+
+def scored_pairs(
+    article_id: int,
+    profile: StoryProfile,
+    signature: tuple[int, ...],
+    language: str,
+    others: Mapping[int, tuple[StoryProfile, tuple[int, ...], str]],
+    scorer: StoryScorer,
+) -> list[tuple[int, int, str, float, dict]]:
+    """(first id, second id, relation, score, evidence) for each of `others` worth suggesting
+    as linked to the article: plain values, so worker processes can send them back."""
+    found_links = []
+    for other_id, (other_profile, other_sig, other_language) in others.items():
+        # The lower id always goes first, so a pair scores the same whichever side asks.
+        a_first = article_id < other_id
+        pa, pb = (profile, other_profile) if a_first else (other_profile, profile)
+        sa, sb = (signature, other_sig) if a_first else (other_sig, signature)
+        la, lb = (language, other_language) if a_first else (other_language, language)
+        found = scorer.compare(pa, pb, sa, sb, la, lb)
+        if found.score < RELATED_THRESHOLD or found.relation == "unrelated":
+            continue
+        found_links.append(
+            (
+                min(article_id, other_id),
+                max(article_id, other_id),
+                found.relation,
+                found.score,
+                found.as_json(),
+            )
+        )
+    return found_links
+
+
+# Corpus statistics of a scoring worker process (doc_freq, n_docs, idf cache), set once by
+# start_scoring so each batch sent to it carries only its articles.
+_worker_stats: tuple | None = None
+
+
+def start_scoring(doc_freq: Mapping[str, int], n_docs: int) -> None:
+    """Process pool initializer for `score_batch`."""
+    global _worker_stats
+    _worker_stats = (doc_freq, n_docs, {})
+
+
+def score_batch(item: tuple, stats: tuple | None = None) -> list[tuple]:
+    """Score one batch: (stored {id: (profile JSON, signature JSON, language)}, [(first id,
+    [other ids])]), under `stats` (doc_freq, n_docs, idf cache) or the worker's own."""
+    stored, by_first = item
+    loaded = {
+        article_id: (profile_from_dict(json.loads(profile)), tuple(json.loads(sig)), language)
+        for article_id, (profile, sig, language) in stored.items()
+    }
+    doc_freq, n_docs, idf = stats if stats is not None else _worker_stats
+    # One scorer per batch: it caches each loaded article's weighted terms.
+    scorer = StoryScorer(doc_freq, n_docs, idf)
+    scored = []
+    for a, others in by_first:
+        scored.extend(scored_pairs(a, *loaded[a], {b: loaded[b] for b in others}, scorer))
+    return scored
 
 
 def _relation(
