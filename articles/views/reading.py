@@ -5,12 +5,15 @@ import os
 from array import array
 from collections import Counter
 from dataclasses import dataclass
+from html import escape
 from math import ceil
 
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -164,45 +167,92 @@ def newest_first():
     return ["-published", "-id"]  # SQLite's DESC already puts NULLs last
 
 
-def _count(queryset):
-    """A correlated COUNT(*) subquery (no GROUP BY), 0 when nothing matches."""
-    return Coalesce(
-        Subquery(
-            queryset.order_by().values(n=Func("pk", function="COUNT")),
-            output_field=IntegerField(),
-        ),
-        Value(0),
-    )
+# The list's 50 rows and their counts in one statement. Written out rather than built with
+# the ORM: compiling the annotated queryset and making 50 model instances cost 4.7 ms of CPU a
+# page on 100,000 articles, the statement itself 0.5 ms. Visible quotes only; a link counts
+# unless rejected; a quote is labelled when anyone labelled it in any set.
+PAGE_ROWS_SQL = """
+SELECT a.id, a.title, a.title_derived, a.published, a.published_has_time, o.name,
+  (SELECT COUNT(*) FROM articles_quote q WHERE q.article_id = a.id AND q.deleted_at IS NULL),
+  (SELECT COUNT(*) FROM articles_quote q WHERE q.article_id = a.id AND q.deleted_at IS NULL
+     AND EXISTS (SELECT 1 FROM articles_stanceannotation s WHERE s.quote_id = q.id)),
+  (SELECT COUNT(*) FROM articles_coveragelink l
+     WHERE (l.article_a_id = a.id OR l.article_b_id = a.id) AND l.status <> %s)
+FROM articles_article a LEFT JOIN articles_outlet o ON o.id = a.outlet_id
+WHERE a.id IN ({ids})
+"""
+
+
+@dataclass
+class ListRow:
+    """One article as the list shows it."""
+
+    pk: int
+    title: str
+    title_derived: bool
+    published: dt.datetime | None
+    published_has_time: bool
+    outlet_name: str | None
+    quote_count: int
+    labelled_count: int
+    coverage_count: int
+    snippet: str = ""
+
+    published_display = Article.published_display
+
+    def get_absolute_url(self):
+        return reader_url(self.pk)
+
+
+def reader_url(pk: int) -> str:
+    # reverse() once: 50 reverses a page were a millisecond of the list's few.
+    global _READER_URL
+    if _READER_URL is None:
+        _READER_URL = reverse("articles-reader", args=[1234567]).replace("1234567", "{}")
+    return _READER_URL.format(int(pk))
+
+
+_READER_URL = None
 
 
 def page_rows(ids):
     """The page's articles with their counts, in the order of `ids`: one query, no bodies."""
-    visible_quotes = Quote.objects.visible().filter(article=OuterRef("pk"))
-    links = CoverageLink.objects.exclude(status=CoverageLink.REJECTED)
-    rows = (
-        Article.objects.filter(pk__in=ids)
-        .select_related("outlet")
-        .only(
-            "title",
-            "title_derived",
-            "published",
-            "published_has_time",
-            "language",
-            "story",
-            "outlet__name",
+    if not ids:
+        return []
+    sql = PAGE_ROWS_SQL.format(ids=", ".join(["%s"] * len(ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [CoverageLink.REJECTED, *ids])
+        found = {
+            row[0]: ListRow(*row[:2], bool(row[2]), row[3], bool(row[4]), *row[5:])
+            for row in cursor.fetchall()
+        }
+    return [found[pk] for pk in ids if pk in found]
+
+
+def rows_html(rows) -> SafeString:
+    """The table rows, made here: the template's lookups in 50 rows were most of the page's
+    rendering time, and format_html per cell half of what was left. Every text from the
+    database goes through escape() (the same html.escape that Django's escape uses); snippets
+    are already-escaped HTML (search.highlight), numbers are ints."""
+    out = []
+    for row in rows:
+        title = escape(row.title)
+        snippet = f'\n    <p class="snippet">{row.snippet}</p>' if row.snippet else ""
+        out.append(
+            f'<tr>\n  <td><input type="checkbox" name="articles" value="{int(row.pk)}"'
+            f' aria-label="Compare “{title}”"></td>\n'
+            f'  <td class="date">{escape(row.published_display or "—")}</td>\n'
+            f"  <td>{escape(row.outlet_name or '—')}</td>\n"
+            f'  <td><a href="{escape(row.get_absolute_url())}">{title}</a>'
+            f"{DERIVED_BADGE if row.title_derived else ''}{snippet}</td>\n"
+            f'  <td class="num">{int(row.quote_count)}</td>\n'
+            f'  <td class="num">{int(row.labelled_count)}</td>\n'
+            f'  <td class="num">{int(row.coverage_count)}</td>\n</tr>'
         )
-        .annotate(
-            quote_count=_count(visible_quotes),
-            labelled_count=_count(
-                visible_quotes.filter(Exists(StanceAnnotation.objects.filter(quote=OuterRef("pk"))))
-            ),
-            coverage_count=_count(
-                links.filter(Q(article_a=OuterRef("pk")) | Q(article_b=OuterRef("pk")))
-            ),
-        )
-    )
-    by_id = {row.pk: row for row in rows}
-    return [by_id[pk] for pk in ids if pk in by_id]
+    return mark_safe("\n".join(out))  # every part escaped above
+
+
+DERIVED_BADGE = mark_safe(' <span class="badge" title="The file had no title">derived title</span>')
 
 
 @dataclass
@@ -211,6 +261,10 @@ class Page:
     num_pages: int
     count: int
     rows: list
+
+    @property
+    def rows_html(self):
+        return rows_html(self.rows)
 
     @property
     def has_previous(self):
