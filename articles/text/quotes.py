@@ -418,6 +418,10 @@ def _parse_phrase(text: str) -> _Phrase:
             words = words[: k + 1] + words[k + 3 :]
             lowered = lowered[: k + 1] + lowered[k + 3 :]
             break
+    for k in range(1, len(words) - 1):  # "Mr. Morgan of the Sierra Club" is Mr. Morgan
+        if lowered[k] in ("of", "from", "at") and _is_person_name(words[:k]):
+            words, lowered = words[:k], lowered[:k]
+            break
     if any(
         low in ("for", "of", "to") and (k == 0 or lowered[k - 1] in _ROLE_WORD_SET)
         for k, low in enumerate(lowered)
@@ -433,6 +437,12 @@ def _parse_phrase(text: str) -> _Phrase:
                 words[split - 1][:1].isupper()
                 and lowered[split - 1] not in _ROLE_SET
                 and words[split - 1] not in _TITLE_ABBREVIATIONS
+            )
+            or (  # a particle inside a name: "Bill de Blasio"
+                lowered[split - 1] in _PARTICLES
+                and split >= 2
+                and words[split - 2][:1].isupper()
+                and split < len(words)
             )
             or (  # an organisation: "Commission on Presidential Debates", "Federation of Teachers"
                 lowered[split - 1] in ("of", "on", "for")
@@ -462,6 +472,17 @@ def _parse_phrase(text: str) -> _Phrase:
         or any(w in ("of", "on", "for") for w in name_words)
     )
     return _Phrase(text, name=name, role=role, role_head=_role_head(role), is_org=is_org)
+
+
+def _is_person_name(words: list[str]) -> bool:
+    """Whether capitalised words name a person: an honorific or a known first name before a
+    surname ("Mr. Morgan", "Jane Smith"), not an organisation ("Bank", "Federation")."""
+    if len(words) < 2 or not all(w[:1].isupper() for w in words):
+        return False
+    first = words[0].casefold()
+    return first in ("mr.", "mrs.", "ms.", "dr.", "mr", "mrs", "ms", "dr") or bool(
+        name_gender(words[0]) and words[0] not in _TITLE_ABBREVIATIONS
+    )
 
 
 class _Cast:
@@ -668,6 +689,7 @@ def _apposed_speaker(masked: str, tokens: list[tuple[int, str]], i: int) -> tupl
             or after[:1].islower()
             or after[:1].isdigit()  # an age: "Quina Jones, 25, said"
             or after[:2] in ("R-", "D-", "I-")
+            or after.endswith(("’s", "'s"))  # "Roy Cooper (D), McCrory's opponent, said"
         ):
             continue
         name_end = k
@@ -869,18 +891,36 @@ _PLAIN_SUBJECT = re.compile(
 )
 
 
+# "Dean, a former party chairman and candidate, poked at …": a name, an apposition, a verb.
+_APPOSED_SUBJECT = re.compile(
+    rf"(?P<speaker>{_NAME_RUN}),{_SP}(?:a|an|the|who|whose|one|his|her|its|their){_SP}"
+    rf"[^,.;:“”\"\n]{{1,150}},{_SP}(?:\w+ly{_SP})?[a-z]"
+)
+
+
+def _named(subject: re.Match | None) -> bool:
+    if subject is None:
+        return False
+    phrase = _parse_phrase(subject.group("speaker"))
+    return bool(phrase.name or phrase.pronoun)
+
+
 def _sentence_subject(masked: str, s_start: int, end: int) -> re.Match | None:
     """The speaker-like subject of the sentence: a name that opens it ("Ann Lee spoke in
     Tulsa, Oklahoma, arguing …" is Ann Lee, not Oklahoma), else one after a leading phrase
-    ("In an interview, the spokesman accused …")."""
+    ("In an interview, the spokesman accused …"), else a name before an apposition."""
     subject = _SUBJECT.match(masked, s_start, end)
-    if subject is None or subject.group("lead") is None:
-        return subject  # no leading phrase: the plain reading is this one
-    plain = _PLAIN_SUBJECT.match(masked, s_start, end)
-    if plain is not None:
-        phrase = _parse_phrase(plain.group("speaker"))
-        if phrase.name or phrase.pronoun:
+    if subject is not None and subject.group("lead") is not None:
+        plain = _PLAIN_SUBJECT.match(masked, s_start, end)
+        if _named(plain):
             return plain
+    if (subject is None or (subject.group("lead") is not None and not _named(subject))) and (
+        masked[s_start : s_start + 1].isupper()
+        and 0 < masked.find(",", s_start, end) - s_start < 40
+    ):
+        apposed = _APPOSED_SUBJECT.match(masked, s_start, end)
+        if _named(apposed):
+            return apposed
     return subject
 
 
@@ -996,7 +1036,11 @@ def _in_headline(masked: str, raw: _Raw, paragraph_end: int) -> bool:
     if "\n" in line.strip() or len(words) < 3:
         return False
     content = [w for w in words if w not in _TITLE_SMALL_WORDS]
-    return len(content) >= 3 and sum(1 for w in content if w[:1].isupper()) >= 0.8 * len(content)
+    lower = [w for w in content if not w[:1].isupper()]
+    if len(content) < 3 or len(lower) > 0.2 * len(content):
+        return False
+    # "“No,” Jane Smith of Acme Corp said.": a sentence with its cue, not a headline
+    return _CUE_WORDS.isdisjoint(w.rstrip(",.;:!?") for w in lower)
 
 
 def _is_own_sentence(masked: str, raw: _Raw, text: str) -> bool:

@@ -22,6 +22,8 @@ _TOKEN_FOLDS = (
 
 
 def _strip_diacritics(text: str) -> str:
+    if text.isascii():
+        return text  # most names: nothing to decompose
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -527,6 +527,36 @@ def test_quantifier_opening_a_sentence_is_not_a_name():
     assert find(body, "burning").speaker == "Tom Reed"
 
 
+def test_person_of_an_organisation_is_the_person():
+    q = find("“It was the least bad outcome,” Mr. Morgan of the Green Trust said.", "least")
+    assert q.speaker == "Mr. Morgan"
+
+
+def test_organisation_named_with_of_stays_the_organisation():
+    q = find("“No,” the Federation of Teachers said.", "No")
+    assert q.speaker == "Federation of Teachers"
+
+
+def test_particle_is_part_of_the_name():
+    q = find("“We see no link,” Mayor Ana de Souza said.", "no link")
+    assert q.speaker == "Ana de Souza"
+
+
+def test_possessive_apposition_between_name_and_cue():
+    body = "Tom Reed (D), Lee's rival in the race, said it “breaks down barriers and walls.”"
+    assert find(body, "barriers").speaker == "Tom Reed"
+
+
+def test_short_line_with_a_lower_case_cue_is_not_a_headline():
+    q = find("“No,” Jane Smith of Acme Corp said.", "No")
+    assert (q.speaker, q.cue) == ("Jane Smith", "said")
+
+
+def test_subject_before_an_apposition_speaks_with_a_participle():
+    body = "Reed, a former party chairman and candidate, mocked him, tweeting, “Not again.”"
+    assert find(body, "Not again").speaker == "Reed"
+
+
 # --- quoted text that is not speech --------------------------------------------------------------
 
 
