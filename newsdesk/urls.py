@@ -15,5 +15,7 @@ urlpatterns = [
     path("", include("articles.urls")),
 ]
 
-# A database that is not answering gets a 503 with a message instead of a bare 500.
+# A database that is not answering gets a 503 with a message instead of a bare 500 (or the 400
+# Django gives when the session cannot be saved).
+handler400 = "newsdesk.errors.bad_request"
 handler500 = "newsdesk.errors.server_error"

@@ -6,6 +6,9 @@ gone; bench/drills.py does the same against a real PostgreSQL restart."""
 import logging
 
 import pytest
+from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.db import InterfaceError, OperationalError, connection
 from django.urls import reverse
 
@@ -116,6 +119,38 @@ def test_a_connection_lost_mid_write_saves_no_half_label_and_answers_503(
     assert response.status_code == 503
     assert not StanceAnnotation.objects.filter(quote=quote).exists()
     assert not ChangeRecord.objects.filter(subject="stance").exists()
+
+
+def test_a_connection_lost_while_the_session_is_saved_is_a_503_saying_it_may_be_saved(
+    analyst_client, quote, endorses, monkeypatch
+):
+    """The label commits, then saving the session (the undo list) fails: Django calls that
+    SessionInterrupted, a 400; it is the database, and the label is there, as the message allows."""
+
+    def lost(*args, **kwargs):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(Session, "save", lost)
+    response = analyst_client.post(
+        label_url(quote), {"label": endorses.pk, "label_set": endorses.label_set_id}, **HX
+    )
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert UNSAVED in response.content.decode() and "may not have been saved" in UNSAVED
+    assert StanceAnnotation.objects.get(quote=quote).label == endorses
+    assert ChangeRecord.objects.filter(subject="stance", object_id=quote.pk).count() == 1
+
+
+def test_other_bad_requests_keep_the_plain_400(analyst_client, quote, endorses, monkeypatch):
+    def refused(*args, **kwargs):
+        raise UpdateError  # the session row really was deleted meanwhile (a logout elsewhere)
+
+    monkeypatch.setattr(SessionStore, "save", refused)
+    response = analyst_client.post(
+        label_url(quote), {"label": endorses.pk, "label_set": endorses.label_set_id}, **HX
+    )
+    assert response.status_code == 400
+    assert "Retry-After" not in response
 
 
 def test_requests_succeed_again_once_the_database_answers(analyst_client, quote, endorses):
