@@ -462,6 +462,9 @@ def _parse_phrase(text: str) -> _Phrase:
     ):
         split += 1
     name_words = words[split:]
+    if len(name_words) == 1 and name_words[0].casefold() in _ROLE_WORD_SET:
+        split = len(words)  # "Republican claims", "Democratic" alone: a modifier, no name
+        name_words = []
     role = " ".join(words[:split])
     if not name_words:
         return _Phrase(text, role=role, role_head=_role_head(role))
@@ -526,8 +529,12 @@ class _Cast:
                 person.gender = self.gender_in_text(person)
                 person.gender_looked_up = True
             if person.gender == want:
-                return person  # a recent speaker known to be "she" beats an unknown one
+                return person  # a recent speaker known to be "she" beats an unknown one …
             if not person.gender and unknown is None:
+                if person is self.spoken[-1] and len(person.canonical().split()) > 1:
+                    # … but the one who spoke last, named in full, is likelier than an earlier
+                    # "she" (a bare surname, "Leahy", is too little to go on)
+                    return person
                 unknown = person
         return unknown
 

@@ -377,6 +377,20 @@ def test_pronoun_gender_comes_from_an_honorific_elsewhere_in_the_article():
     assert find(body, "convince").speaker == "Brunner"
 
 
+def test_pronoun_takes_the_full_named_last_speaker_of_unknown_gender():
+    body = (
+        "“We need clarity,” Mary Holt said.\n\n"
+        "Economist Arvani Desai said the plan did not settle it.\n\n"
+        "“I don't see details about who is left out,” she said."
+    )
+    assert find(body, "details").speaker == "Arvani Desai"
+
+
+def test_party_adjective_alone_is_not_a_name():
+    body = "The site rated 32% of Republican claims as “false” or “pants on fire.”"
+    assert all(q.speaker != "Republican" for q in quotes_of(body))
+
+
 def test_role_noun_without_a_person_role_is_nobody():
     body = (
         "“We will fight on every front,” Peskov said.\n\n"
