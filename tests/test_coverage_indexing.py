@@ -186,3 +186,28 @@ def test_a_batch_of_new_articles_finds_links_among_itself_and_with_the_corpus():
     assert pair(a, b) is not None
     assert TermCount.objects.get(term="").articles == 3
     assert TermCount.objects.get(term="peskov").articles == 2
+
+
+@pytest.mark.django_db
+def test_rebuilding_in_worker_processes_suggests_what_one_process_suggests():
+    imported(PESKOV_A, "a.txt")
+    imported(PESKOV_B, "b.txt")
+    imported(QUAKE, "quake.txt")
+
+    def links():
+        return sorted(
+            CoverageLink.objects.values_list(
+                "article_a_id", "article_b_id", "relation", "score", "evidence"
+            )
+        )
+
+    CoverageLink.objects.all().delete()
+    rebuild_index(batch=2, workers=1)
+    alone = links()
+    band_keys = sorted(BandKey.objects.values_list("article_id", "key"))
+    CoverageLink.objects.all().delete()
+    rebuild_index(batch=2, workers=2)
+    assert links() == alone and alone
+    # Keys are written with plain INSERTs: the same rows either way, 16 bands per article.
+    assert sorted(BandKey.objects.values_list("article_id", "key")) == band_keys
+    assert len(band_keys) == 3 * 16

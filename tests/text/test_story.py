@@ -12,10 +12,12 @@ from articles.text.story import (
     RELATED_THRESHOLD,
     SUGGEST_THRESHOLD,
     TITLE_WEIGHT,
+    StoryScorer,
     blocking_keys,
     compare,
     profile_from_dict,
     profile_to_dict,
+    score_batch,
     share_a_quote,
     story_profile,
     term_of,
@@ -344,3 +346,56 @@ def test_a_profile_survives_a_round_trip_through_json():
     assert again == profile
     assert again.name_forms == profile.name_forms
     assert again.published == datetime.date(2023, 2, 28)
+
+
+# --- many pairs: StoryScorer and score_batch
+
+
+def test_a_scorer_reused_over_many_pairs_gives_what_compare_gives_pair_by_pair():
+    profiles = seed_profiles()
+    doc_freq = Counter()
+    for profile, _ in profiles.values():
+        doc_freq.update(profile.terms.keys())
+    names = sorted(profiles)
+    pairs = list(itertools.combinations(names, 2))
+    scorer = StoryScorer(doc_freq, len(names))
+    # Backwards, so the cache is filled in another order than compare's one-off scorers.
+    for x, y in reversed(pairs):
+        (a, sig_a), (b, sig_b) = profiles[x], profiles[y]
+        assert scorer.compare(a, b, sig_a, sig_b) == compare(
+            a, b, doc_freq, len(names), sig_a, sig_b
+        ), (x, y)
+
+
+def test_score_batch_decodes_stored_profiles_and_keeps_only_pairs_worth_suggesting():
+    import json
+
+    texts = {7: PESKOV, 3: OTHER_OUTLET, 5: QUAKE, 9: BUDGET}
+    doc_freq = Counter()
+    stored = {}
+    for article_id, body in texts.items():
+        profile = story_profile("", body)
+        doc_freq.update(profile.terms.keys())
+        signature = minhash(shingles(body))
+        stored[article_id] = (json.dumps(profile_to_dict(profile)), json.dumps(signature), "en")
+    scored = score_batch((stored, [(7, [3, 5]), (5, [9])]), (doc_freq, len(texts), {}))
+    by_pair = {(a, b): (relation, score, found) for a, b, relation, score, found in scored}
+    # The lower id goes first whichever article asked; the quake and the budget are not kin.
+    assert set(by_pair) == {(3, 7)}
+    relation, score, found = by_pair[(3, 7)]
+    assert relation in {"same story", "translation"} and score >= SUGGEST_THRESHOLD
+    assert found["score"] == score and "Peskov" in found["shared_names"]
+    profile_3, profile_7 = (story_profile("", texts[i]) for i in (3, 7))
+    assert (
+        score
+        == compare(
+            profile_3,
+            profile_7,
+            doc_freq,
+            len(texts),
+            minhash(shingles(texts[3])),
+            minhash(shingles(texts[7])),
+            "en",
+            "en",
+        ).score
+    )
