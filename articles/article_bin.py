@@ -187,6 +187,7 @@ def delete_for_good(article_ids, archive: str = "") -> int:
             Q(article_a_id__in=ids) | Q(article_b_id__in=ids), status=CoverageLink.CONFIRMED
         ).values_list("article_a_id", "article_b_id"):
             neighbours.update({a, b})
+        coverage.forget_terms(ids)
         Article.objects.filter(pk__in=ids).delete()
         neighbours -= set(ids)
         if neighbours:

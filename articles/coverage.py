@@ -105,16 +105,23 @@ def _add_term_counts(counts: Counter, sign: int = 1) -> None:
             TermCount.objects.filter(term__in=chunk).update(articles=F("articles") + delta)
 
 
-def _store_index(articles: list[Article], prints: list[Fingerprint]) -> None:
-    ids = [a.pk for a in articles]
+def forget_terms(article_ids: Iterable[int]) -> None:
+    """Take indexed articles out of the corpus document frequencies: before they are indexed
+    again, or deleted for good (their fingerprints and keys then go by cascade)."""
     old = Counter()
-    for profile in ArticleFingerprint.objects.filter(article_id__in=ids).values_list(
-        "profile", flat=True
-    ):
-        old.update(_counted_terms(profile_from_dict(profile)))
-        old[TOTAL] += 1
+    for chunk in _chunks(list(article_ids)):
+        for profile in ArticleFingerprint.objects.filter(article_id__in=chunk).values_list(
+            "profile", flat=True
+        ):
+            old.update(_counted_terms(profile_from_dict(profile)))
+            old[TOTAL] += 1
     if old:
         _add_term_counts(old, -1)
+
+
+def _store_index(articles: list[Article], prints: list[Fingerprint]) -> None:
+    ids = [a.pk for a in articles]
+    forget_terms(ids)
     ArticleFingerprint.objects.filter(article_id__in=ids).delete()
     BandKey.objects.filter(article_id__in=ids).delete()
     BlockingKey.objects.filter(article_id__in=ids).delete()
@@ -603,10 +610,7 @@ def suggest_pairs(
     With several workers the comparisons run in worker processes while this one reads the
     next batch's profiles and writes the last batch's links.
     """
-    by_first: dict[int, list[int]] = defaultdict(list)
-    for a, b in pairs:
-        by_first[a].append(b)
-    firsts = sorted(by_first)
+    firsts, by_first = _in_walk_order(pairs)
 
     def work() -> Iterator[tuple]:
         for chunk in _chunks(firsts, batch):
@@ -646,6 +650,39 @@ def suggest_pairs(
         while in_flight:
             save(in_flight.popleft().result())
     return created
+
+
+def _in_walk_order(pairs: set[tuple[int, int]]) -> tuple[list[int], dict[int, list[int]]]:
+    """The articles in the order of a breadth-first walk of the candidate graph, each with the
+    partners it met earlier in the walk.
+
+    A batch then holds articles that are candidates of one another, so it reads (and a worker
+    decodes) far fewer profiles than a batch of consecutive ids, whose partners are scattered
+    over the whole corpus. Every pair is still compared exactly once.
+    """
+    neighbours: dict[int, list[int]] = defaultdict(list)
+    for a, b in pairs:
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    order: dict[int, int] = {}
+    for start in sorted(neighbours):
+        if start in order:
+            continue
+        order[start] = len(order)
+        queue = deque([start])
+        while queue:
+            for other in sorted(neighbours[queue.popleft()]):
+                if other not in order:
+                    order[other] = len(order)
+                    queue.append(other)
+    del neighbours
+    earlier: dict[int, list[int]] = defaultdict(list)
+    for a, b in pairs:
+        if order[a] > order[b]:
+            earlier[a].append(b)
+        else:
+            earlier[b].append(a)
+    return sorted(earlier, key=order.__getitem__), earlier
 
 
 def _save_suggestions_bulk(links: list[CoverageLink]) -> int:

@@ -309,3 +309,19 @@ def test_an_archive_restores_into_an_empty_database(db, eddie, tmp_path):
     restored = Article.objects.get(pk=article.pk)
     assert restored.title == "Lonely" and restored.deleted_at is not None
     assert "".join(line + "\n" for line in export_lines()) == before
+
+
+def test_deleting_for_good_takes_the_articles_out_of_the_coverage_index(worked, eddie, tmp_path):
+    from articles.models import ArticleFingerprint, BandKey, TermCount
+
+    gone = worked[4]
+    bin_days_ago(eddie, gone, 31)
+    empty_bin("--archive-dir", str(tmp_path))
+    assert not ArticleFingerprint.objects.filter(article_id=gone.pk).exists()
+    assert not BandKey.objects.filter(article_id=gone.pk).exists()
+    counted = dict(TermCount.objects.filter(articles__gt=0).values_list("term", "articles"))
+    # A rebuild from scratch counts the four articles left: the same document frequencies.
+    coverage.rebuild_index()
+    rebuilt = dict(TermCount.objects.filter(articles__gt=0).values_list("term", "articles"))
+    assert counted == rebuilt
+    assert rebuilt[coverage.TOTAL] == 4
