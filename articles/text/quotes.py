@@ -976,6 +976,8 @@ _REPORTING_WORDS = frozenset(
         "likened ruled rated deemed chant chants chanted chanting sing singing sung "
         "proclaim proclaimed pledge pledged tout touted cite cites cited referenced quoted "
         "saying adding telling writing tweeting claim claimed statement remarks comments "
+        "urging warning insisting arguing noting asking promising vowing declaring accusing "
+        "praising blasting mocking exhorted exhorting "
         "words phrase slogan assertion allegation verdict ruling rating message according"
     ).split()
 )
@@ -1026,11 +1028,18 @@ def _reported_in_sentence(masked: str, raw: _Raw) -> bool:
     """Whether the writer's sentence reports or characterises words before the quote: a cue
     verb (not one that takes a thing as its object) or a reporting word, in the writer's
     own words (other quotes are masked)."""
-    for token in masked[raw.sentence_start : raw.open].split():
+    tokens = masked[raw.sentence_start : raw.open].split()
+    for token in tokens:
         word = token.strip(",.;:—–-()[]").casefold()
         if word in _REPORTING_WORDS or (word in _CUE_WORDS and word not in _OBJECT_CUES):
             return True
-    return False
+    # "Reid has been pounding Trump as a “con artist”": a named subject casting someone as
+    # something in quoted words
+    return (
+        raw.speaker_phrase is not None
+        and len(tokens) >= 2
+        and (tokens[-1] == "as" or (tokens[-2] == "as" and tokens[-1] in ("a", "an")))
+    )
 
 
 def _in_headline(masked: str, raw: _Raw, paragraph_end: int) -> bool:

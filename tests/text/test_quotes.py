@@ -484,6 +484,20 @@ def test_capitalised_name_after_a_preposition_stays_a_scare_quote():
     assert quotes_of("Kowal said she wrote to “Daily Post” editors on Monday.") == ()
 
 
+def test_short_fragment_after_as_a_is_speech_when_the_sentence_has_a_speaker():
+    body = "Sen. Ann Lee has been pounding the mayor as a “con artist” all week."
+    assert find(body, "con artist").speaker == "Ann Lee"
+
+
+def test_short_fragment_after_as_a_without_a_speaker_stays_a_scare_quote():
+    assert quotes_of("The tax was sold as a “fair share” in 2019.") == ()
+
+
+def test_short_fragment_after_a_participle_of_saying_is_speech():
+    body = "Mayor Tom Reed went door to door, urging voters to “stay home” on Sunday."
+    assert find(body, "stay home").speaker == "Tom Reed"
+
+
 # --- speakers across sentences --------------------------------------------------------------------
 
 
