@@ -470,7 +470,9 @@ def merge_stories(user, story: Story, other: Story) -> CoverageLink:
 
     def first(s):
         return (
-            Article.objects.filter(story=s).order_by(F("published").asc(nulls_last=True), "pk")
+            Article.objects.visible()
+            .filter(story=s)
+            .order_by(F("published").asc(nulls_last=True), "pk")
         ).first()
 
     a, b = first(story), first(other)
@@ -605,7 +607,7 @@ def _pairs_of(group: list[int], pairs: set) -> None:
 def suggest_pairs(
     pairs: set[tuple[int, int]], doc_freq, n_docs: int, batch: int = 500, workers: int = 1
 ) -> int:
-    """Compare candidate pairs, a batch of first articles at a time, and store suggestions.
+    """Compare candidate pairs, a batch of articles at a time, and store suggestions.
 
     With several workers the comparisons run in worker processes while this one reads the
     next batch's profiles and writes the last batch's links.

@@ -325,3 +325,16 @@ def test_deleting_for_good_takes_the_articles_out_of_the_coverage_index(worked, 
     rebuilt = dict(TermCount.objects.filter(articles__gt=0).values_list("term", "articles"))
     assert counted == rebuilt
     assert rebuilt[coverage.TOTAL] == 4
+
+
+def test_merging_stories_links_their_first_reports_still_out_of_the_bin(eddie, db):
+    from tests.test_coverage_stories import link, make_article
+
+    a, b = make_article("Second day", "TASS", 28), make_article("First day", "RT", 27)
+    c, d = make_article("Other first", "BBC", 1), make_article("Other second", "CNN", 2)
+    for x, y in ((a, b), (c, d)):
+        coverage.decide(eddie, link(x, y).pk, CoverageLink.CONFIRMED)
+    article_bin.move_to_bin(eddie, [b.pk])  # the first report of its story
+    one, other = Article.objects.get(pk=a.pk).story, Article.objects.get(pk=c.pk).story
+    merged = coverage.merge_stories(eddie, one, other)
+    assert {merged.article_a_id, merged.article_b_id} == {a.pk, c.pk}
