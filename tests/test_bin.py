@@ -190,6 +190,25 @@ def test_binned_articles_vanish_everywhere_and_come_back_with_their_work(
     assert "moved to the bin" in history and "restored from the bin" in history
 
 
+def test_the_list_counts_no_coverage_with_binned_articles(worked, client_for, eddie, victor):
+    def coverage_counts():
+        page = client_for(victor).get("/").context["page"]
+        return {row.pk: row.coverage_count for row in page.rows}
+
+    before = coverage_counts()
+    binned = worked[4]
+    linked = {
+        link.other(binned.pk)
+        for link in CoverageLink.objects.filter(article_b=binned).exclude(status="rejected")
+    }
+    assert linked
+    article_bin.move_to_bin(eddie, [binned.pk])
+    after = coverage_counts()
+    assert binned.pk not in after
+    for pk, n in after.items():
+        assert n == before[pk] - (pk in linked)
+
+
 def test_the_admin_bin_filter_and_column(worked, client_for, eddie):
     article_bin.move_to_bin(eddie, [worked[4].pk])
     client = client_for(eddie)
