@@ -3,17 +3,24 @@ history that recorded it), a later export holds everything the first did, and th
 under writes restores into an empty database. The write lands between the export's read of the
 labels and its read of the history, the moment an export without a snapshot would tear."""
 
+import json
+import os
+import subprocess
+import sys
 import threading
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from articles import annotation, export_check
-from articles.management.commands.export_corpus import Command as ExportCommand
+from articles.management.commands import export_corpus
 from articles.models import Adjudication, LabelSet, StanceAnnotation
 from tests.test_export_restore import wipe
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def export_rows():
@@ -155,7 +162,8 @@ def test_without_the_snapshot_the_same_export_tears_and_the_checks_say_so(
 ):
     """The control: proves the test above would catch an export that is not one snapshot."""
     quotes, labels = labelled
-    monkeypatch.setattr(ExportCommand, "_set_snapshot", lambda self: None)
+    # A transaction at the default isolation (READ COMMITTED) instead of the snapshot.
+    monkeypatch.setattr(export_corpus, "snapshot", transaction.atomic)
     write_mid_export(
         lambda: annotation.set_label(alice, quotes[0], labels[-1], note="during the export")
     )
@@ -163,3 +171,77 @@ def test_without_the_snapshot_the_same_export_tears_and_the_checks_say_so(
     call_command("export_corpus", output=str(target))
     found = export_check.problems(export_check.read(target.read_text().splitlines()))
     assert found and "its last history record" in found[0]
+
+
+# --- SQLite: the export reads a snapshot and lets analysts keep writing ------------------------
+
+SQLITE_DRILL = """
+import json, os, sys, threading
+sys.path.insert(0, os.getcwd())
+import django
+django.setup()
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db import connection
+from articles import annotation, export_check
+from articles.models import Adjudication, Article, LabelSet, Quote
+
+call_command("migrate", verbosity=0)
+alice = User.objects.create_user("alice")
+body = "He said: \u201cWe will win.\u201d Then he left."
+article = Article.objects.create(title="T", sha256="c" * 64, raw_text=body, body=body)
+start = body.index("We will win.")
+quote = Quote.objects.create(article=article, start=start, end=start + 12, text="We will win.")
+labels = list(LabelSet.objects.get(name="Presentation").labels.order_by("order"))
+annotation.set_label(alice, quote, labels[0], note="before")
+connection.close()
+
+manager, read, written = Adjudication.objects, Adjudication.objects.filter, []
+
+def write():
+    annotation.set_label(alice, quote, labels[1], note="during the export")
+    written.append(True)
+    connection.close()
+
+def filter_after_writing(*args, **kwargs):
+    # Between the export's read of the labels and of the history: the write must get through
+    # (a writer blocked by the export would still be waiting when the join gives up).
+    if not hasattr(manager, "tried"):
+        manager.tried = True
+        thread = threading.Thread(target=write)
+        thread.start()
+        thread.join(10)
+    return read(*args, **kwargs)
+
+manager.filter = filter_after_writing
+call_command("export_corpus", output=sys.argv[1])
+rows = export_check.read(open(sys.argv[1], encoding="utf-8"))
+notes = [s["note"] for row in rows for q in row["quotes"] for s in q["stances"]]
+print(json.dumps({"written_during": bool(written), "notes": notes,
+                  "problems": export_check.problems(rows)}))
+"""
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite locking case")
+def test_on_sqlite_an_analyst_saves_while_an_export_runs_and_the_export_is_a_snapshot(tmp_path):
+    """Django opens IMMEDIATE transactions on SQLite here: an export inside one would hold the
+    write lock until it ends, and analysts' saves would wait, then fail. A file database in a
+    child process: the tests' in-memory database locks differently."""
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'newsdesk.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="newsdesk.test_settings",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", SQLITE_DRILL, str(tmp_path / "export.jsonl")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["written_during"]
+    assert result["notes"] == ["before"]
+    assert result["problems"] == []

@@ -2,12 +2,41 @@
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from articles.exporting import export_lines
+
+
+@contextmanager
+def snapshot():
+    """One read transaction, so the export is a consistent picture even while analysts write.
+
+    PostgreSQL: REPEATABLE READ, READ ONLY (only a transaction's first statement can set it).
+    SQLite: a plain deferred transaction, which in WAL mode reads one snapshot and takes no
+    lock; Django's own transactions here are IMMEDIATE (see settings), which would hold the
+    write lock for the whole export and make every analyst's save wait, then fail.
+    Inside a caller's transaction (a test, a script) the export reads in that one.
+    """
+    if connection.in_atomic_block:
+        yield
+    elif connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("ROLLBACK")  # it only read
+    else:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield
 
 
 class Command(BaseCommand):
@@ -17,14 +46,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="file to write (default: standard output)")
 
     def handle(self, *args, output, **options):
-        # One read transaction: the export is a consistent snapshot even while analysts write
-        # (PostgreSQL gives REPEATABLE READ below; SQLite's WAL readers see one snapshot).
-        # Only a transaction's first statement can choose its isolation; inside a caller's
-        # transaction (a test, a script) the export reads in that one.
-        outermost = not connection.in_atomic_block
-        with transaction.atomic():
-            if outermost:
-                self._set_snapshot()
+        with snapshot():
             if not output:
                 for line in export_lines():
                     self.stdout.write(line)
@@ -40,8 +62,3 @@ class Command(BaseCommand):
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
-
-    def _set_snapshot(self):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
