@@ -363,6 +363,7 @@ def drill_restart(url, args):
     server = Server(url, args.workers, "restart")
     try:
         labelling = Labelling(server.port, usernames, 10, 0)
+        workers_before = server.workers()
         labelling.start()
         time.sleep(args.before)
         log(f"  restarting PostgreSQL {version}/main …")
@@ -389,7 +390,8 @@ def drill_restart(url, args):
         labelling.stop()
         errors_500 = server.log_lines("Internal Server Error")
         logged_503 = server.log_lines("Service Unavailable")
-        workers_alive = len(server.workers())
+        # The same master and workers throughout: recovery came from the app, not a restart.
+        same_workers = server.process.poll() is None and server.workers() == workers_before
     finally:
         server.stop()
     close_db()
@@ -436,8 +438,7 @@ def drill_restart(url, args):
         "retry_after": sorted(x for x in retry if x),
         "fragments_503": sorted(x for x in fragments if x),
         "gunicorn_logged": {"Internal Server Error": errors_500, "Service Unavailable": logged_503},
-        "gunicorn_workers_after": workers_alive,
-        "gunicorn_restarted": False,
+        "gunicorn_same_workers_throughout": same_workers,
         "storage": storage,
         "export_check": {"articles": articles, "problems": problems[:20]},
         "failures": failure_log,
@@ -449,6 +450,7 @@ def drill_restart(url, args):
         and not bad_failures
         and errors_500 == 0
         and first_ok_after is not None
+        and same_workers
         and not storage["ok_not_stored_or_twice"]
         and not storage["stored_more_than_once"]
         and not problems
@@ -944,7 +946,7 @@ def summary_line(name, result):
             f"{s['requests']} label requests, {s['by_status']}; restart took "
             f"{s['restart_command']['seconds']}s; failures from +{s['failures_from_s']}s to "
             f"+{s['failures_until_s']}s, first label saved again at +{s['recovered_after_s']}s "
-            f"(gunicorn not restarted); 500s: {s['gunicorn_logged']['Internal Server Error']}; "
+            f"(same gunicorn workers throughout: {s['gunicorn_same_workers_throughout']}); 500s: {s['gunicorn_logged']['Internal Server Error']}; "
             f"2xx stored once: {s['storage']['ok_stored_once']}, failed and not stored: "
             f"{s['storage']['failed_not_stored']}, failed but stored whole: "
             f"{len(s['storage']['failed_but_stored_whole'])}; export check problems: "
@@ -958,7 +960,8 @@ def summary_line(name, result):
             f"{len(s['quote_count_mismatches_after_kill'])} quote mismatches in a sample of "
             f"{s['sample']}; re-run: '{s['rerun']['summary']}' in {s['rerun']['seconds']}s; "
             f"final {s['final_articles']} articles = {s['final_distinct_sha256']} distinct "
-            f"= {s['final_source_files']} source files"
+            f"= {s['final_source_files']} source files; the killed import's pool processes "
+            f"still there 22 s later: {len(s['pool_processes_left_22s_after_kill'])}"
         )
     elif name == "worker":
         s = result
