@@ -5,7 +5,9 @@ insert, delete or truncate of articles, and any update of a column that decides 
 a list shows or in what order (LIST_COLUMNS). Every way of writing is covered (the importer's
 bulk_create, QuerySet.update(), the admin, plain SQL), and the new number becomes visible
 exactly when the change does. A result is stored under the number read before it was computed,
-so once the data changes it is never asked for again: no process has to be told.
+so once the data changes it is never asked for again: no process has to be told. The row is
+locked from a change until its commit, so writers of articles queue on it: imports hold it
+for a batch, and an edit or a bin operation meanwhile waits for that batch.
 
 `story_id` is left out on purpose: coverage decisions change it all the time. So lists filtered
 by story are not cached, nor are those filtered by speaker or unlabelled quotes (they depend on
@@ -38,11 +40,14 @@ def _pg_setup():
     return [
         "CREATE OR REPLACE FUNCTION articles_articles_changed() RETURNS trigger"
         f" LANGUAGE plpgsql AS $$\nBEGIN\n  {body};\n  RETURN NULL;\nEND\n$$",
-        # Once per statement, not per row: a bulk import of 2,000 articles bumps once.
-        "CREATE OR REPLACE TRIGGER articles_article_version AFTER INSERT OR DELETE OR"
+        # Once per statement, not per row: a bulk import of 2,000 articles bumps once. BEFORE,
+        # so a statement queues for the version row before it locks any article: an admin
+        # edit waiting behind an import never holds an article that the import's story
+        # grouping then waits for (a deadlock if the version came after the row).
+        "CREATE OR REPLACE TRIGGER articles_article_version BEFORE INSERT OR DELETE OR"
         f" UPDATE OF {columns} ON articles_article"
         " FOR EACH STATEMENT EXECUTE FUNCTION articles_articles_changed()",
-        "CREATE OR REPLACE TRIGGER articles_article_version_truncate AFTER TRUNCATE"
+        "CREATE OR REPLACE TRIGGER articles_article_version_truncate BEFORE TRUNCATE"
         " ON articles_article FOR EACH STATEMENT EXECUTE FUNCTION articles_articles_changed()",
     ]
 

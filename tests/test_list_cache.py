@@ -208,3 +208,48 @@ def test_the_cache_forgets_the_least_recently_used_lists_first():
     assert lru.get("a") is not None and lru.get("c") is not None
     lru.put("huge", [0] * 11, 11)
     assert lru.get("huge") is None and lru.size == 8
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL only")
+def test_an_edit_during_an_import_waits_for_it_instead_of_deadlocking():
+    """An import holds the version row for its batch and then groups stories, updating older
+    articles; an editor's change of one of them meanwhile must queue for the version row
+    before it locks the article (a BEFORE trigger), or each would wait for the other."""
+    import threading
+    import time
+
+    from django.db import connections
+
+    older = add("Older", 1)
+    story = Story.objects.create(title="Talks")
+    imported, errors = threading.Event(), []
+
+    def importer():
+        try:
+            with transaction.atomic():
+                add("Imported", 2)  # takes the version row
+                imported.set()
+                time.sleep(0.5)  # the editor's change starts meanwhile
+                Article.objects.filter(pk=older.pk).update(story=story)
+        except Exception as exc:  # noqa: BLE001 — any failure is the finding
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def editor():
+        imported.wait(5)
+        try:
+            Article.objects.filter(pk=older.pk).update(title="Older, edited")
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=importer), threading.Thread(target=editor)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert errors == []
+    older.refresh_from_db()
+    assert (older.title, older.story_id) == ("Older, edited", story.pk)
