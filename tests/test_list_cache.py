@@ -154,7 +154,8 @@ def test_the_version_moves_with_every_change_a_list_shows():
     after_update = version()
     Article.objects.filter(pk=article.pk).delete()
     after_delete = version()
-    assert before < after_insert < after_update < after_delete
+    # A new random number each time (see articles.caching): only inequality matters.
+    assert len({before, after_insert, after_update, after_delete}) == 4
 
 
 def test_moving_articles_between_stories_keeps_the_version(reader):
@@ -189,7 +190,7 @@ def test_the_triggers_come_back_after_a_migrate_dropped_them():
     assert version() == before
     caching.ensure_triggers_after_migrate(sender=None)
     add("Seen", 2)
-    assert version() > before
+    assert version() != before
 
 
 def test_a_migrate_or_flush_empties_the_caches():
@@ -253,3 +254,21 @@ def test_an_edit_during_an_import_waits_for_it_instead_of_deadlocking():
     assert errors == []
     older.refresh_from_db()
     assert (older.title, older.story_id) == ("Older, edited", story.pk)
+
+
+def test_a_restored_version_number_is_not_counted_up_into_numbers_already_cached(reader):
+    # A backup restored (or a test flush with serialized rollback) puts back an old version
+    # row; the same writes after it must not reach the numbers the cache already holds.
+    restored = version()
+    add("Before the restore", 1)
+    assert titles(reader.get("/")) == ["Before the restore"]
+    cached_under = version()
+    Article.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE articles_dataversion SET version = %s WHERE name = %s",
+            [restored, caching.ARTICLES],
+        )
+    add("After the restore", 1)
+    assert version() != cached_under
+    assert titles(reader.get("/")) == ["After the restore"]
