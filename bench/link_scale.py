@@ -232,8 +232,8 @@ def main() -> None:
 
     def progress(message: str) -> None:
         print(
-            f"  {time.perf_counter() - started:7.1f}s  {message}  "
-            f"(main RSS peak {peak_mb(resource.RUSAGE_SELF):.0f} MB)",
+            f"  {time.perf_counter() - started:7.1f}s  {message}  (main CPU "
+            f"{time.process_time():.1f}s, RSS peak {peak_mb(resource.RUSAGE_SELF):.0f} MB)",
             flush=True,
         )
 

@@ -211,3 +211,22 @@ def test_rebuilding_in_worker_processes_suggests_what_one_process_suggests():
     # Keys are written with plain INSERTs: the same rows either way, 16 bands per article.
     assert sorted(BandKey.objects.values_list("article_id", "key")) == band_keys
     assert len(band_keys) == 3 * 16
+
+
+def test_scoring_walk_compares_every_candidate_pair_once_with_partners_close_by():
+    from articles.coverage import _in_walk_order
+
+    # Two cliques joined by one pair, ids interleaved so id order would scatter them.
+    group_a, group_b = [1, 3, 5, 7], [2, 4, 6, 8]
+    pairs = {(x, y) for g in (group_a, group_b) for x in g for y in g if x < y} | {(7, 8)}
+    order, partners = _in_walk_order(pairs)
+    assert len(order) == len(set(order))
+    seen = [tuple(sorted((a, b))) for a in order for b in partners[a]]
+    assert sorted(seen) == sorted(pairs)
+    # The walk starts at 1, which meets no partner before it, so it has nothing to compare.
+    assert 1 not in order
+    walk = [1, *order]
+    position = {a: i for i, a in enumerate(walk)}
+    # Each article's partners come before it in the walk, and a clique's members are adjacent.
+    assert all(position[b] < position[a] for a in order for b in partners[a])
+    assert set(walk[:4]) == set(group_a) and set(walk[4:]) == set(group_b)
