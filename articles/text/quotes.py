@@ -402,7 +402,10 @@ def _parse_phrase(text: str) -> _Phrase:
     if len(words) == 1 and words[0].casefold() in ("he", "she", "they"):
         return _Phrase(text, pronoun=words[0].casefold())
     determiner = words[0].casefold() in ("the", "a", "an", "his", "her", "its", "their")
-    while words and words[0].casefold().split("-", 1)[0] in _NOT_NAME_WORDS:
+    while words and (
+        words[0].casefold().split("-", 1)[0] in _NOT_NAME_WORDS
+        or words[0] in ("Said", "Says", "Added", "Adds", "Told", "Wrote", "Noted")  # "Said Ellis"
+    ):
         words.pop(0)  # "Twenty-two years ago" as well
     for k, w in enumerate(words):  # "Putin’s spokesman": the possessor is not the speaker
         if w.endswith(("’s", "'s")):
@@ -488,6 +491,11 @@ def _is_person_name(words: list[str]) -> bool:
     )
 
 
+# A name opening one of the writer's sentences and followed by a lower-case word (a verb,
+# as a rule): "Ann Lee can be heard …", "Gen. Tom Reed made it clear …".
+_SENTENCE_SUBJECT = re.compile(rf"(?P<name>(?:{_CAP}{_SP}){{2,6}})(?=(?:\w+ly{_SP})?[a-z])")
+
+
 class _Cast:
     """The people and organisations who speak in one article, resolved as the text goes."""
 
@@ -538,6 +546,31 @@ class _Cast:
                 unknown = person
         return unknown
 
+    def subject_before(self, pronoun: str, pos: int) -> _Person | None:
+        """When no speaker fits a pronoun: the person last named in full as the subject of
+        one of the writer's sentences shortly before it ("Ann Lee can be heard yelling …
+        “Stop!” she says"), if their gender does not contradict it."""
+        want = {"he": "m", "she": "f"}.get(pronoun)
+        if want is None:
+            return None
+        text, lo, end = self.text, max(0, pos - 600), pos
+        while end > lo:  # sentence openings, latest first
+            start = max(text.rfind(". ", lo, end), text.rfind("\n", lo, end))
+            if start < 0:
+                return None
+            m = _SENTENCE_SUBJECT.match(text, start + (1 if text[start] == "\n" else 2), pos)
+            end = start
+            if m is None:
+                continue
+            phrase = _parse_phrase(m.group("name").strip())
+            if (
+                len(phrase.name.split()) >= 2
+                and not phrase.is_org
+                and name_gender(phrase.name.split()[0]) in ("", want)  # the first name's
+            ):
+                return self.named(phrase)
+        return None
+
     def gender_in_text(self, person: _Person) -> str:
         """The gender a person's surname has elsewhere in the article: "Mrs. Clinton",
         "Hillary Clinton"."""
@@ -563,12 +596,13 @@ class _Cast:
                 return person
         return None
 
-    def resolve(self, phrase: _Phrase, later: list[_Phrase]) -> _Person | None:
-        """The person a phrase refers to; updates who spoke last."""
+    def resolve(self, phrase: _Phrase, later: list[_Phrase], pos: int = 0) -> _Person | None:
+        """The person a phrase refers to (`pos`: where the phrase stands); updates who spoke
+        last."""
         if phrase.name:
             person = self.named(phrase)
         elif phrase.pronoun:
-            person = self.pronoun(phrase.pronoun)
+            person = self.pronoun(phrase.pronoun) or self.subject_before(phrase.pronoun, pos)
             if person is None:
                 return None
 
@@ -1321,7 +1355,7 @@ def extract_quotes(body: str) -> Extraction:
         if not is_speech:
             cast.named(phrase)
             continue
-        person = cast.resolve(phrase, later[k + 1 :])
+        person = cast.resolve(phrase, later[k + 1 :], pos)
         if raw is not None:
             resolved[id(raw)] = person
         if person is not None:

@@ -386,6 +386,24 @@ def test_pronoun_takes_the_full_named_last_speaker_of_unknown_gender():
     assert find(body, "details").speaker == "Arvani Desai"
 
 
+def test_pronoun_with_no_fitting_speaker_is_the_subject_named_just_before():
+    body = (
+        "The video was released on Friday. Maria Lopez can be heard yelling at the officers.\n\n"
+        "“Don't shoot him,” she says."
+    )
+    assert find(body, "shoot").speaker == "Maria Lopez"
+
+
+def test_subject_named_before_does_not_take_a_pronoun_of_the_other_gender():
+    body = "Maria Lopez can be heard yelling at the officers.\n\n“Don't shoot,” he says."
+    assert find(body, "shoot").speaker is None
+
+
+def test_cue_word_opening_a_sentence_is_not_part_of_a_name():
+    q = find("Said Tom Ellis: “We will not back down.”", "back down")
+    assert q.speaker == "Tom Ellis"
+
+
 def test_party_adjective_alone_is_not_a_name():
     body = "The site rated 32% of Republican claims as “false” or “pants on fire.”"
     assert all(q.speaker != "Republican" for q in quotes_of(body))
