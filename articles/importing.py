@@ -11,10 +11,8 @@ import hashlib
 import logging
 import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from multiprocessing import get_context
 from pathlib import Path
 
 from django.conf import settings
@@ -26,6 +24,7 @@ from .coverage import index_articles
 from .models import Article, CoverageLink, Outlet, Quote, SourceFile
 from .speakers import SpeakerDirectory
 from .text.pipeline import Analysis, analyse
+from .workers import process_pool
 
 IMPORTED, DUPLICATE, FAILED = "imported", "duplicate", "failed"
 BATCH_FILES = 200
@@ -135,9 +134,7 @@ class ArticleImporter:
         With a process pool, the next batch is analysed while the current one is written.
         """
         if self.workers > 1 and expected >= POOL_THRESHOLD:
-            # spawn, not fork: the workers need only the pure text modules, never Django's
-            # open database connections.
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+            self._pool = process_pool(self.workers)
         try:
             in_flight = None
             for files in self._batches(paths):
