@@ -1262,11 +1262,16 @@ def _introductions(masked: str, tokens: set[str]) -> list[tuple[int, _Phrase]]:
         after = masked[m.end() : m.end() + 60].split()[:3]
         name = []
         for token in after:
+            if token in _PARTICLES and name:  # "Mayor Bill de Blasio"
+                name.append(token)
+                continue
             if not token[:1].isupper() or token.casefold() in _ROLE_WORD_SET:
                 break
             name.append(token.rstrip(",.;:"))
             if token[-1:] in ",.;:":
                 break
+        while name and name[-1] in _PARTICLES:
+            name.pop()
         if name:
             role_start = _speaker_before(masked, m.end(), 0)
             role = masked[role_start[0] : m.end()] if role_start else m.group()

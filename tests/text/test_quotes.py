@@ -588,6 +588,11 @@ def test_particle_is_part_of_the_name():
     assert q.speaker == "Ana de Souza"
 
 
+def test_role_noun_refers_to_a_name_with_a_particle():
+    body = "Mayor Ana de Souza spoke on Sunday.\n\n“We see no link,” the mayor said."
+    assert find(body, "no link").speaker == "Ana de Souza"
+
+
 def test_possessive_apposition_between_name_and_cue():
     body = "Tom Reed (D), Lee's rival in the race, said it “breaks down barriers and walls.”"
     assert find(body, "barriers").speaker == "Tom Reed"
