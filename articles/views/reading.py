@@ -380,13 +380,6 @@ def article_reader(request, pk):
             speakers.items(), key=lambda item: (-item[1], names[item[0]] is None, item[0] or 0)
         )
     ]
-    paragraphs = [
-        [
-            {"text": run.text, "quote": quotes[run.mark] if run.mark is not None else None}
-            for run in runs
-        ]
-        for runs in paragraphs_with_marks(article.body, [(q.start, q.end) for q in quotes])
-    ]
     coverage = []
     for link in (
         CoverageLink.objects.filter(Q(article_a=article) | Q(article_b=article))
@@ -412,11 +405,32 @@ def article_reader(request, pk):
         {
             "article": article,
             "quotes": quotes,
-            "paragraphs": paragraphs,
+            "body_html": body_html(article.body, quotes),
             "speakers": speaker_list,
             "coverage": coverage,
         },
     )
+
+
+def body_html(body: str, quotes: list) -> SafeString:
+    """The body as paragraphs with its quotes marked in their speaker's colour, made here like
+    the compare page's texts: the template's loop over every run was a fifth of the reader's
+    rendering time. Every piece of text goes through escape()."""
+    paragraphs = []
+    for runs in paragraphs_with_marks(body, [(q.start, q.end) for q in quotes]):
+        parts = []
+        for run in runs:
+            if run.mark is None:
+                parts.append(escape(run.text))
+                continue
+            quote = quotes[run.mark]
+            speaker = (quote.speaker.name if quote.speaker_id else "") or "unknown speaker"
+            parts.append(
+                f'<mark class="quote spk-{int(quote.colour)}" id="q{int(quote.pk)}" tabindex="-1"'
+                f' data-quote="{int(quote.pk)}" title="{escape(speaker)}">{escape(run.text)}</mark>'
+            )
+        paragraphs.append("<p>" + "".join(parts) + "</p>")
+    return mark_safe("\n".join(paragraphs))  # every part escaped above
 
 
 @require_GET
