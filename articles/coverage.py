@@ -45,6 +45,8 @@ BANDS = 16
 # A key shared by more articles than this names something common ("Putin", "government"):
 # following it would compare a new article with thousands, so it finds no candidates.
 KEY_CAP = 100
+# Up to this many keys (one article's bands and blocking keys) are looked up one by one.
+FEW_KEYS = 64
 # The number of indexed articles is kept as the count of this (impossible) term.
 TOTAL = ""
 TERM_MAX = 100
@@ -163,6 +165,17 @@ def _store_keys(articles: list[Article], prints: list[Fingerprint]) -> None:
 
 def _usable(model, keys: set) -> dict:
     """{key: article ids} for the keys not shared by too many articles (see KEY_CAP)."""
+    if len(keys) <= FEW_KEYS:
+        # One article's keys: a query per key that stops reading after KEY_CAP + 2 holders,
+        # where counting would read all the thousands of holders of a common key.
+        holders = {}
+        for key in sorted(keys):
+            ids = list(
+                model.objects.filter(key=key).values_list("article_id", flat=True)[: KEY_CAP + 2]
+            )
+            if len(ids) <= KEY_CAP + 1:
+                holders[key] = set(ids)
+        return holders
     usable = []
     for chunk in _chunks(sorted(keys)):
         usable.extend(

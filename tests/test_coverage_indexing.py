@@ -230,3 +230,18 @@ def test_scoring_walk_compares_every_candidate_pair_once_with_partners_close_by(
     # Each article's partners come before it in the walk, and a clique's members are adjacent.
     assert all(position[b] < position[a] for a in order for b in partners[a])
     assert set(walk[:4]) == set(group_a) and set(walk[4:]) == set(group_b)
+
+
+@pytest.mark.django_db
+def test_one_articles_keys_and_a_batchs_keys_obey_the_same_cap():
+    from articles.coverage import FEW_KEYS, _usable
+
+    a = imported(PESKOV_A, "a.txt")
+    BlockingKey.objects.bulk_create(
+        [BlockingKey(article=a, key="n:edge") for _ in range(KEY_CAP + 1)]
+        + [BlockingKey(article=a, key="n:over") for _ in range(KEY_CAP + 2)]
+    )
+    few = _usable(BlockingKey, {"n:edge", "n:over"})
+    many = _usable(BlockingKey, {"n:edge", "n:over"} | {f"t:x{i}" for i in range(FEW_KEYS)})
+    assert dict(few) == {"n:edge": {a.pk}}
+    assert dict(many) == {"n:edge": {a.pk}}
