@@ -21,7 +21,8 @@ Speaker accuracy, over matched quotes. The gold speaker is the head name of the 
 phrase: parenthesised text ("(D-S.C.)") is removed, the phrase is cut at its first comma, " who " or " which ", and the head name is its
 last run of capitalised words (a leading "The"/"A" dropped, and leading titles such as
 "President", "Sen.", "Chief" dropped up to the last of them: "South Korean President Park
-Geun-hye" -> "Park Geun-hye"; "X of Y" cut to X when X is a name, "Charles B. Rangel of New York"); a possessive run followed by more
+Geun-hye" -> "Park Geun-hye"; "X of Y" cut to X when X is a name, "Charles B. Rangel of New York"; a possessor before
+the name dropped, "NBC’s Dante Chinni" -> "Dante Chinni"); a possessive run followed by more
 words ("Clinton’s campaign") has no head name. A pronoun source (he, she, I, we, they, him, her)
 takes the head name of the nearest earlier gold Source (by position in the text, any Source span
 of the file, also of attributions with no quoted text) that has one,
@@ -150,6 +151,9 @@ def head_name(phrase: str) -> str | None:
     titles = [k for k, w in enumerate(words[:-1]) if w.casefold() in TITLES]
     if titles:  # "South Korean President Park Geun-hye": the name follows the last title
         words = words[titles[-1] + 1 :]
+    possessors = [k for k, w in enumerate(words[:-1]) if w.endswith(("’s", "'s"))]
+    if possessors:  # "NBC’s Dante Chinni": the name follows the possessor
+        words = words[possessors[-1] + 1 :]
     if not words:
         return None
     if words[-1].endswith(("’s", "'s")) and cut[last.end() :].strip():

@@ -507,13 +507,20 @@ class _Cast:
         self.spoken: list[_Person] = []  # speakers in the order they last spoke
 
     def named(self, phrase: _Phrase) -> _Person:
-        for person in self.people:
-            if person.is_org == phrase.is_org and any(
-                same_person(phrase.name, n) for n in person.names
-            ):
+        name, is_org = phrase.name, phrase.is_org
+        found = None
+        for person in self.people:  # plain loops: this runs for every mention
+            if person.is_org != is_org:
+                continue
+            for known in person.names:
+                if known == name or same_person(name, known):
+                    found = person
+                    break
+            if found is not None:
                 break
-        else:
-            person = _Person(is_org=phrase.is_org)
+        person = found
+        if person is None:
+            person = _Person(is_org=is_org)
             self.people.append(person)
         if phrase.name not in person.names:
             person.names.append(phrase.name)
@@ -1231,11 +1238,32 @@ def _events(masked: str, tokens: set[str]) -> list["_Event"]:
     for m in _scan(masked, tokens, _CUE_AT, _CUE_FORMS):
         cue_start = _aux_start(masked, m.start())
         found = _speaker_before(masked, cue_start, 0)
+        if found is None and masked[cue_start - 2 : cue_start] == ", ":
+            found = _speaker_after(masked, m.end())
         if found is not None:
             events.append(
                 _Event(found[0], found[1], _clean_cue(masked[cue_start : m.end()]), m.end())
             )
     return events
+
+
+def _speaker_after(masked: str, cue_end: int) -> tuple[int, str] | None:
+    """The speaker named right after a cue that follows a comma ("…, the losses would
+    outstrip the gains, said Batchelder.", "…, noted NBC’s Dante Chinni."): up to six
+    capitalised or role words on the line, ended by a comma or full stop."""
+    tokens = _tokens(masked, cue_end, min(len(masked), cue_end + 80))
+    for k, (pos, token) in enumerate(tokens[:6]):
+        if pos > cue_end and "\n" in masked[cue_end:pos] and k == 0:
+            return None
+        bare = token.rstrip(",.;")
+        if not (_is_name_token(bare) or (k == 0 and bare.casefold() in _DETERMINERS)):
+            return None
+        if bare != token:  # the phrase ends at its punctuation
+            start = tokens[0][0]
+            text = masked[start : pos + len(bare)]
+            phrase = _parse_phrase(text)
+            return (start, text) if phrase.name or phrase.role_head else None
+    return None
 
 
 def _aux_start(masked: str, verb_start: int) -> int:

@@ -399,6 +399,15 @@ def test_subject_named_before_does_not_take_a_pronoun_of_the_other_gender():
     assert find(body, "shoot").speaker is None
 
 
+def test_speaker_named_after_a_cue_that_follows_a_comma_is_a_speaker():
+    body = (
+        "“We will win,” Mary Park said.\n\n"
+        "The race is still close, noted pollster Tom Lee.\n\n"
+        "“Nobody knows yet,” he added."
+    )
+    assert find(body, "Nobody").speaker == "Tom Lee"
+
+
 def test_cue_word_opening_a_sentence_is_not_part_of_a_name():
     q = find("Said Tom Ellis: “We will not back down.”", "back down")
     assert q.speaker == "Tom Ellis"
