@@ -145,7 +145,10 @@ AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = envint("PROXY_COUNT", 0)
+# Behind PROXY_COUNT trusted reverse proxies the client's address is read from
+# X-Forwarded-For, counted from the right; with none (the default) the header is ignored.
+PROXY_COUNT = envint("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "newsdesk.client_address.client_address"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

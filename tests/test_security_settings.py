@@ -157,6 +157,46 @@ def test_lockout_is_keyed_on_username_and_address_and_ignores_forwarded_for(clie
 
 
 @pytest.mark.django_db
+def test_behind_a_counted_proxy_each_forwarded_client_has_its_own_lockout(alice, settings):
+    # PROXY_COUNT=1: every request arrives from the proxy's address; the client is the address
+    # the proxy appended to X-Forwarded-For, and an address the client put there itself is
+    # ignored.
+    settings.PROXY_COUNT = 1
+    proxy = "10.0.0.254"
+    attacker = {"X-Forwarded-For": "1.2.3.4"}
+    for _ in range(5):
+        _login(Client(), "alice", "wrong", proxy, **attacker)
+    assert _login(Client(), "alice", "alice-pw-123", proxy, **attacker).status_code == 429
+    forged = {"X-Forwarded-For": "9.9.9.9, 1.2.3.4"}
+    assert _login(Client(), "alice", "alice-pw-123", proxy, **forged).status_code == 429
+    # Alice at her own address, through the same proxy, is not locked out by the attacker.
+    alice_at_home = {"X-Forwarded-For": "5.6.7.8"}
+    assert _login(Client(), "alice", "alice-pw-123", proxy, **alice_at_home).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "hops, forwarded, expected",
+    [
+        (0, "1.2.3.4", "10.0.0.254"),  # no proxy: the header is ignored
+        (1, "", "10.0.0.254"),  # did not come through the proxy
+        (1, "1.2.3.4", "1.2.3.4"),
+        (1, "9.9.9.9, 1.2.3.4", "1.2.3.4"),  # the client's own entry is ignored
+        (2, "9.9.9.9, 1.2.3.4, 10.0.0.1", "1.2.3.4"),
+        (2, "10.0.0.1", "10.0.0.254"),  # fewer entries than proxies
+    ],
+)
+def test_client_address_counts_proxies_from_the_right(settings, hops, forwarded, expected):
+    from django.test import RequestFactory
+
+    from newsdesk.client_address import client_address
+
+    settings.PROXY_COUNT = hops
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.254", headers=headers)
+    assert client_address(request) == expected
+
+
+@pytest.mark.django_db
 def test_a_lockout_expires_after_the_cool_off(client, alice, settings):
     from axes.models import AccessAttempt
 
