@@ -260,6 +260,15 @@ class SpeakerAdmin(admin.ModelAdmin):
                 alias_form.instance.key = name_key(alias_form.instance.name)
         super().save_formset(request, form, formset, change)
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a speaker would silently unattribute analysts' quotes: merge it instead.
+        # Only a speaker no quote names can go, one at a time.
+        return (
+            obj is not None
+            and not obj.quotes.exists()
+            and super().has_delete_permission(request, obj)
+        )
+
     @admin.action(description="Merge selected speakers into the one with the most quotes")
     def merge_selected(self, request, queryset):
         speakers = sorted(queryset, key=lambda s: (-s.quote_total, s.pk))
@@ -303,6 +312,14 @@ class FrameTagAdmin(admin.ModelAdmin):
     list_display = ["name", "order"]
     search_fields = ["name"]
 
+    def has_delete_permission(self, request, obj=None):
+        # A tag analysts gave to claims stays; rename it rather than take it from their claims.
+        return (
+            obj is not None
+            and not obj.claims.exists()
+            and super().has_delete_permission(request, obj)
+        )
+
 
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
@@ -310,6 +327,10 @@ class ClaimAdmin(admin.ModelAdmin):
     search_fields = ["text"]
     filter_horizontal = ["tags"]
     readonly_fields = ["created_by", "created_at", "updated_at", "version"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Claims are analysts' work, changed in the app where history records each change.
+        return False
 
 
 @admin.register(CoverageLink)
