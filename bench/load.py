@@ -38,6 +38,11 @@ other than the expected one is a failure; a 409 from a coverage decision (anothe
 decided that link first) is the application's correct answer to a race and is counted apart
 as `conflicts`, not hidden.
 
+gunicorn runs 4 sync workers by default, two a core: the app is CPU-bound Python, and the
+second worker a core covers the waits on PostgreSQL. On this 2-core machine, shared with other
+work, 2 gthread workers x 4 threads and 8 sync workers measured within the noise of it (list
+and reader, 8 s phases, one run each): choose with --workers and --threads.
+
 Writes bench/out/load.json and prints a table.
 """
 # ruff: noqa: E402 — gevent must patch the standard library before anything else imports it.
