@@ -60,3 +60,34 @@ def seeds(db):
     from articles.models import Article
 
     return list(Article.objects.order_by("pk"))
+
+
+_migration_apps = None
+
+
+@pytest.fixture(autouse=True)
+def _defaults_for_transactional_tests(request):
+    """Put back what the data migration made (roles, label sets, frame tags) before a
+    transactional test: the previous one flushed every table, and serialized rollback alone
+    does not restore them once plain database tests have run earlier in the session (seen
+    with the browser tests after tests/test_agreement.py)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or (marker is not None and marker.kwargs.get("transaction", False))
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("_django_db_helper")
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    global _migration_apps
+    if _migration_apps is None:
+        _migration_apps = MigrationLoader(connection).project_state().apps
+    importlib.import_module("articles.migrations.0002_defaults").create_defaults(
+        _migration_apps, None
+    )
