@@ -158,6 +158,45 @@ class Row:
         return present[0] if len(present) == 1 else None
 
 
+def _cell_html(cell: Cell, can_annotate: bool, only_label: str | None) -> str:
+    pick = ""
+    if can_annotate:
+        pk = cell.quote.pk
+        pick = (
+            f'<input type="checkbox" name="quote" value="{pk}" form="align-form" '
+            f'id="pick-{pk}" aria-label="Select this quote">'
+        )
+    only = f'<p class="only">only in {escape(only_label)}</p>' if only_label else ""
+    return f'{only}<div class="quote-cell">{pick}{cell.html}</div>'
+
+
+def rows_html(rows: list[Row], can_annotate: bool) -> SafeString:
+    """The compare grid's rows: each outlet's quote in its column, ticks for hand corrections.
+
+    Built in Python for the reason Cell.html is: four long articles make hundreds of rows of
+    four cells, and the template engine's lookups were half of the page's time. Every piece
+    of text goes through escape() (Cell.html does its own).
+    """
+    parts = []
+    for row in rows:
+        single = row.only_in is not None
+        classes = "compare-grid compare-row" + (" single" if single else "")
+        classes += " manual" if row.manual and not single else ""
+        cells = []
+        for cell in row.cells:
+            if cell is not None:
+                inner = _cell_html(cell, can_annotate, row.only_label if single else None)
+            else:
+                inner = "" if single else '<p class="missing">not carried</p>'
+            cells.append(f'<div class="compare-cell">{inner}</div>')
+        meta = ""
+        if not single:
+            how = "linked by hand" if row.manual else f"matched {row.score:.2f}"
+            meta = f'<p class="row-meta">{how}</p>'
+        parts.append(f'<div class="{classes}" data-row="{row.index}">{"".join(cells)}{meta}</div>')
+    return mark_safe("\n".join(parts))
+
+
 @dataclass
 class Comparison:
     ids: list[int]
