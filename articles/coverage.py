@@ -8,9 +8,7 @@ analysts' work, are exported and restored as they were.
 
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
-from multiprocessing import get_context
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, TextField
@@ -39,6 +37,7 @@ from .text.story import (
     scored_pairs,
     start_scoring,
 )
+from .workers import process_pool
 
 NUM_PERM = 64
 BANDS = 16
@@ -527,7 +526,7 @@ def rebuild_index(batch: int = 500, workers: int = 1, progress=None) -> dict:
         .only("pk", "title", "body", "published")
         .iterator(chunk_size=batch)
     )
-    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn")) if workers > 1 else None
+    pool = process_pool(workers) if workers > 1 else None
     try:
         pending: list[Article] = []
         # The batch the workers are reading while this process writes the one before it.
@@ -650,12 +649,7 @@ def suggest_pairs(
         for item in work():
             save(score_batch(item, stats))
         return created
-    with ProcessPoolExecutor(
-        workers,
-        mp_context=get_context("spawn"),
-        initializer=start_scoring,
-        initargs=(doc_freq, n_docs),
-    ) as pool:
+    with process_pool(workers, start_scoring, (doc_freq, n_docs)) as pool:
         # A few batches in flight keep the workers busy without loading the whole corpus.
         in_flight: deque = deque()
         for item in work():

@@ -25,12 +25,20 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
+def _start_worker(parent: int, initializer, initargs: tuple) -> None:
+    _exit_with_parent(parent)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def process_pool(workers: int, initializer=None, initargs: tuple = ()) -> ProcessPoolExecutor:
+    """A pool of `workers` spawned processes that end with this one; `initializer(*initargs)`
+    runs in each worker first, as with ProcessPoolExecutor."""
     # spawn, not fork: the workers need only the pure text modules, never a copy of Django's
     # open database connections.
     return ProcessPoolExecutor(
         workers,
         mp_context=get_context("spawn"),
-        initializer=_exit_with_parent,
-        initargs=(os.getpid(),),
+        initializer=_start_worker,
+        initargs=(os.getpid(), initializer, initargs),
     )
