@@ -1,7 +1,6 @@
 """Indexes for the coverage queue: its order in full (best score, then oldest link), and the
 small set of binned articles that the queue leaves out."""
 
-
 from django.conf import settings
 from django.db import migrations, models
 
