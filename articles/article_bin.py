@@ -122,42 +122,39 @@ def _bin_state(article):
     return {"deleted_at": article.deleted_at.isoformat() if article.deleted_at else None}
 
 
-def move_to_bin(user, article_ids) -> int:
-    """Hide the articles (and with them their quotes, labels, claims and links) until restored.
-    Nothing is deleted; each move is recorded in the article's history."""
-    moved = 0
+def _set_binned(user, article_ids, binned: bool) -> int:
+    """Move articles into the bin or back, each change recorded in the article's history."""
+    action, note = (
+        (ChangeRecord.DELETE, "moved to the bin")
+        if binned
+        else (ChangeRecord.RESTORE, "restored from the bin")
+    )
+    changed = 0
     now = timezone.now()
     with transaction.atomic():
         for article in Article.objects.select_for_update().filter(
-            pk__in=list(article_ids), deleted_at__isnull=True
+            pk__in=list(article_ids), deleted_at__isnull=binned
         ):
             before = _bin_state(article)
-            article.deleted_at = now
+            article.deleted_at = now if binned else None
             article.save(update_fields=["deleted_at"])
             ChangeRecord.record(
-                user, ChangeRecord.DELETE, "article", article.pk, article.pk, before,
-                {**_bin_state(article), "bin": "moved to the bin"},
+                user, action, "article", article.pk, article.pk, before,
+                {**_bin_state(article), "bin": note},
             )  # fmt: skip
-            moved += 1
-    return moved
+            changed += 1
+    return changed
+
+
+def move_to_bin(user, article_ids) -> int:
+    """Hide the articles (and with them their quotes, labels, claims and links) until restored.
+    Nothing is deleted; each move is recorded in the article's history."""
+    return _set_binned(user, article_ids, binned=True)
 
 
 def restore_from_bin(user, article_ids) -> int:
     """Bring binned articles back exactly as they were, with all their analysts' work."""
-    restored = 0
-    with transaction.atomic():
-        for article in Article.objects.select_for_update().filter(
-            pk__in=list(article_ids), deleted_at__isnull=False
-        ):
-            before = _bin_state(article)
-            article.deleted_at = None
-            article.save(update_fields=["deleted_at"])
-            ChangeRecord.record(
-                user, ChangeRecord.RESTORE, "article", article.pk, article.pk, before,
-                {**_bin_state(article), "bin": "restored from the bin"},
-            )  # fmt: skip
-            restored += 1
-    return restored
+    return _set_binned(user, article_ids, binned=False)
 
 
 def expired(days: int, now=None):

@@ -50,10 +50,9 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, django_db_serialized_rollback):
-    # A live server needs a transactional database, which is flushed after each test; the
-    # serialized rollback puts back what the migrations created (roles, label sets, frames),
-    # or the next browser test would log in as an analyst without the analyst group.
+def page(browser, live_server):
+    # A live server needs a transactional database, flushed after each test; tests/conftest.py
+    # puts back the migrations' roles, label sets and frames before each such test.
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
