@@ -394,6 +394,16 @@ _OFFICE_DOMAINS = frozenset(
 )
 
 
+# The last word of an organisation's name: "the Security Council", "Acme Corp".
+_ORGANISATION_HEADS = frozenset(
+    "council committee commission department ministry agency association party union "
+    "foundation institute university college court congress senate administration company "
+    "corporation corp inc bank group network news times post journal tribune press service "
+    "office board center centre caucus coalition alliance league federation organization "
+    "organisation police army navy government".split()
+)
+
+
 @lru_cache(maxsize=8192)
 def _parse_phrase(text: str) -> _Phrase:
     words = [w for w in text.split() if not (w[:1] == "(" and w[-1:] == ")")]
@@ -475,6 +485,8 @@ def _parse_phrase(text: str) -> _Phrase:
     is_org = (
         (determiner and not role)
         or (len(name_words) == 1 and name.isupper())
+        or any(len(w) > 1 and w.isalpha() and w.isupper() for w in name_words)  # "NBC News"
+        or name_words[-1].casefold() in _ORGANISATION_HEADS
         or any(w in ("of", "on", "for") for w in name_words)
     )
     return _Phrase(text, name=name, role=role, role_head=_role_head(role), is_org=is_org)
@@ -496,6 +508,45 @@ def _is_person_name(words: list[str]) -> bool:
 _SENTENCE_SUBJECT = re.compile(rf"(?P<name>(?:{_CAP}{_SP}){{2,6}})(?=(?:\w+ly{_SP})?[a-z])")
 
 
+_HONORIFIC_WORDS = frozenset("mr mr. mrs mrs. ms ms. miss".split())
+_GENDERED_PRONOUNS = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f"}
+_WORD_OR_STOP = re.compile(r"[\w’'-]+|[.!?]")
+
+
+def _pronoun_after(text: str, name_end: int) -> str:
+    """The gender of the first he/she/his/her after a name in the rest of its sentence,
+    unless another name comes first (then the pronoun may be that one's)."""
+    for m in _WORD_OR_STOP.finditer(text, name_end, min(len(text), name_end + 150)):
+        word = m.group()
+        if word in ".!?" or word[:1].isupper():
+            return ""
+        gender = _GENDERED_PRONOUNS.get(word)
+        if gender:
+            return gender
+    return ""
+
+
+def _sentence_openings(text: str, lo: int, hi: int):
+    """Where the writer's sentences open between lo and hi, latest first: after a line
+    break, or after . ! ? and a space before a capital (not after "Mr." or an initial)."""
+    end = hi
+    while end > lo:
+        stop = max(text.rfind(". ", lo, end), text.rfind("\n", lo, end))
+        stop = max(stop, text.rfind("? ", lo, end), text.rfind("! ", lo, end))
+        if stop < 0:
+            return
+        end = stop
+        if text[stop] == "\n":
+            yield stop + 1
+            continue
+        if not text[stop + 2 : stop + 3].isupper():
+            continue
+        word = text[max(lo, stop - 4) : stop + 1].rsplit(None, 1)[-1]
+        if word in _ABBREVIATION_SET or (len(word) == 2 and word[0].isupper()):
+            continue  # "Mr. Obama", "Lawrence B. Cummings"
+        yield stop + 2
+
+
 class _Cast:
     """The people and organisations who speak in one article, resolved as the text goes."""
 
@@ -505,6 +556,9 @@ class _Cast:
         self.last_person: _Person | None = None
         self.last_org: _Person | None = None
         self.spoken: list[_Person] = []  # speakers in the order they last spoke
+        self.last_speech_at = 0  # where the latest speaker phrase stands
+        # (position, person) of people introduced in apposition: "Ann Lee, a pollster at …"
+        self.introduced: list[tuple[int, _Person]] = []
 
     def named(self, phrase: _Phrase) -> _Person:
         name, is_org = phrase.name, phrase.is_org
@@ -560,13 +614,9 @@ class _Cast:
         want = {"he": "m", "she": "f"}.get(pronoun)
         if want is None:
             return None
-        text, lo, end = self.text, max(0, pos - 600), pos
-        while end > lo:  # sentence openings, latest first
-            start = max(text.rfind(". ", lo, end), text.rfind("\n", lo, end))
-            if start < 0:
-                return None
-            m = _SENTENCE_SUBJECT.match(text, start + (1 if text[start] == "\n" else 2), pos)
-            end = start
+        text = self.text
+        for opening in _sentence_openings(text, max(0, pos - 600), pos):
+            m = _SENTENCE_SUBJECT.match(text, opening, pos)
             if m is None:
                 continue
             phrase = _parse_phrase(m.group("name").strip())
@@ -579,20 +629,29 @@ class _Cast:
         return None
 
     def gender_in_text(self, person: _Person) -> str:
-        """The gender a person's surname has elsewhere in the article: "Mrs. Clinton",
-        "Hillary Clinton"."""
-        surname = person.canonical().split()[-1]
+        """The gender a person's name has elsewhere in the article: a first name or an
+        honorific before the surname ("Hillary Clinton", "Mrs. Clinton"; for someone whose
+        own first name says nothing, only an honorific: a relative may share the surname),
+        else the first pronoun after the name in its sentence ("Ann Lee can be heard yelling
+        that her husband …")."""
+        name = person.canonical().split()
+        surname, has_first_name = name[-1], len(name) > 1 and len(name[0].rstrip(".")) > 1
         text = self.text
+        after = []
         i = text.find(surname)
-        seen = 0
-        while i > 0 and seen < 20:
-            seen += 1
+        while i > 0 and len(after) < 20:
             before = text[max(0, i - 25) : i].split()
             if before and text[i - 1] == " ":
-                gender = name_gender(before[-1])
-                if gender:
+                word = before[-1]
+                gender = name_gender(word)
+                if gender and (not has_first_name or word.casefold() in _HONORIFIC_WORDS):
                     return gender
+            after.append(i + len(surname))
             i = text.find(surname, i + len(surname))
+        for end in after:
+            gender = _pronoun_after(text, end)
+            if gender:
+                return gender
         return ""
 
     def with_role(self, head: str) -> _Person | None:
@@ -603,14 +662,72 @@ class _Cast:
                 return person
         return None
 
-    def resolve(self, phrase: _Phrase, later: list[_Phrase], pos: int = 0) -> _Person | None:
-        """The person a phrase refers to (`pos`: where the phrase stands); updates who spoke
-        last."""
+    def newcomer(self, pronoun: str, since: int, end: int) -> _Person | None:
+        """A person brought on stage after the latest speaker and before a "he/she said":
+        the subject of one of the writer's sentences in between ("Kim Roe doubts it. “…,”
+        she said") or someone introduced in apposition ("…, which worries Kim Roe, a
+        pollster at Acme. “…,” she said"), the latest first, if their gender agrees. The
+        pronoun stands for them rather than for whoever spoke before."""
+        want = {"he": "m", "she": "f"}.get(pronoun)
+        if want is None or end <= since:
+            return None
+        latest_intro = None
+        for at, person in reversed(self.introduced):
+            if at < end:
+                if at > since and self.gender_of(person) in ("", want):
+                    latest_intro = (at, person)
+                break
+        text = self.text
+        for opening in _sentence_openings(text, max(since, end - 600), end):
+            if latest_intro is not None and latest_intro[0] > opening:
+                return latest_intro[1]
+            subject = _sentence_subject(text, opening, end)
+            if subject is None:
+                continue
+            phrase = _parse_phrase(subject.group("speaker"))
+            if not phrase.name or phrase.is_org:
+                continue
+            person = self.known(phrase) if len(phrase.name.split()) < 2 else self.named(phrase)
+            # The sentence itself may tell: "Ann Lee can be heard yelling that her husband …"
+            gender = (
+                name_gender(phrase.name)
+                or _pronoun_after(text, subject.end("speaker"))
+                or (self.gender_of(person) if person is not None else "")
+            )
+            if person is not None and gender in ("", want):
+                return person
+        return latest_intro[1] if latest_intro is not None else None
+
+    def known(self, phrase: _Phrase) -> _Person | None:
+        """The person already in the cast that a bare surname names, if any."""
+        for person in self.people:
+            if not person.is_org and any(same_person(phrase.name, n) for n in person.names):
+                return self.named(phrase)
+        return None
+
+    def gender_of(self, person: _Person) -> str:
+        if not person.gender and not person.gender_looked_up:
+            person.gender = self.gender_in_text(person)
+            person.gender_looked_up = True
+        return person.gender
+
+    def resolve(
+        self, phrase: _Phrase, later: list[_Phrase], pos: int = 0, quote_open: int | None = None
+    ) -> _Person | None:
+        """The person a phrase refers to (`pos`: where the phrase stands, `quote_open`: where
+        its quote opens); updates who spoke last."""
+        if quote_open is None:
+            quote_open = pos
         if phrase.name:
             person = self.named(phrase)
         elif phrase.pronoun:
-            person = self.pronoun(phrase.pronoun) or self.subject_before(phrase.pronoun, pos)
+            person = (
+                self.newcomer(phrase.pronoun, self.last_speech_at, min(pos, quote_open))
+                or self.pronoun(phrase.pronoun)
+                or self.subject_before(phrase.pronoun, pos)
+            )
             if person is None:
+                self.last_speech_at = pos
                 return None
 
         else:
@@ -628,6 +745,7 @@ class _Cast:
                     person.references.append(ref)
         if person is not None:
             self.touch(person)
+        self.last_speech_at = pos
         return person
 
     def touch(self, person: _Person) -> None:
@@ -1282,9 +1400,10 @@ def _aux_start(masked: str, verb_start: int) -> int:
     return start
 
 
-def _introductions(masked: str, tokens: set[str]) -> list[tuple[int, _Phrase]]:
+def _introductions(masked: str, tokens: set[str]) -> list[tuple[int, _Phrase, bool]]:
     """Role-and-name mentions without a cue ("his spokesman Dimitri Peskov",
-    "Dmitry Peskov, spokesman for …"): they tell who holds which role."""
+    "Dmitry Peskov, spokesman for …"): they tell who holds which role. The flag is true for
+    a role in apposition after the name, the way a writer brings on someone new."""
     found = []
     for m in _scan(masked, tokens, _ROLE_AT, _ROLE_FORMS):
         after = masked[m.end() : m.end() + 60].split()[:3]
@@ -1305,7 +1424,7 @@ def _introductions(masked: str, tokens: set[str]) -> list[tuple[int, _Phrase]]:
             role = masked[role_start[0] : m.end()] if role_start else m.group()
             phrase = _parse_phrase(f"{role} {' '.join(name)}")
             if phrase.name and phrase.role_head:
-                found.append((m.start(), phrase))
+                found.append((m.start(), phrase, False))
             continue
         comma = masked.rfind(",", max(0, m.start() - 12), m.start())
         if comma > 0 and masked[comma + 1 : m.start()].strip().casefold() in ("", "the", "a"):
@@ -1313,9 +1432,8 @@ def _introductions(masked: str, tokens: set[str]) -> list[tuple[int, _Phrase]]:
             if len(before) == 2 and all(t[:1].isupper() and t.isalpha() for t in before):
                 role = masked[m.start() : m.end() + 60].split()
                 role_text = " ".join(_role_with_complement(role))
-                found.append(
-                    (comma, _Phrase(role_text, " ".join(before), role_text, _role_head(role_text)))
-                )
+                phrase = _Phrase(role_text, " ".join(before), role_text, _role_head(role_text))
+                found.append((comma, phrase, True))
     return found
 
 
@@ -1367,8 +1485,11 @@ def extract_quotes(body: str) -> Extraction:
     # Every phrase that names or refers to a speaker, in reading order, so that pronouns and
     # role nouns resolve to whoever came last before them.
     mentions: list[tuple[int, int, _Phrase, _Raw | None]] = []
-    for pos, phrase in _introductions(scanned, tokens):
+    apposed = set()
+    for pos, phrase, in_apposition in _introductions(scanned, tokens):
         mentions.append((pos, 0, phrase, None))
+        if in_apposition:
+            apposed.add(pos)
     seen_positions = set()
     for raw in raws:
         if raw.speaker_phrase:
@@ -1386,9 +1507,11 @@ def extract_quotes(body: str) -> Extraction:
     timeline: list[tuple[int, _Person]] = []
     for k, (pos, is_speech, phrase, raw) in enumerate(mentions):
         if not is_speech:
-            cast.named(phrase)
+            person = cast.named(phrase)
+            if pos in apposed:
+                cast.introduced.append((pos, person))
             continue
-        person = cast.resolve(phrase, later[k + 1 :], pos)
+        person = cast.resolve(phrase, later[k + 1 :], pos, raw.open if raw else pos)
         if raw is not None:
             resolved[id(raw)] = person
         if person is not None:

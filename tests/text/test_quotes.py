@@ -644,3 +644,63 @@ def test_hostile_markup_in_a_quote_is_kept_verbatim():
     (q,) = quotes_of(body)
     assert q.text == "<script>alert(1)</script> is not a plan,"
     assert q.speaker == "Peskov"
+
+
+# --- a newcomer before "he/she said" ----------------------------------------------------------
+
+
+def test_she_said_is_the_subject_brought_on_after_the_last_speaker():
+    body = (
+        "“We will win the county,” Lee Baker said.\n\n"
+        "Kim Roe doubts it. “They are far behind,” she said."
+    )
+    assert find(body, "far behind").speaker == "Kim Roe"
+
+
+def test_he_said_is_someone_introduced_in_apposition_after_the_last_speaker():
+    body = (
+        "“We will win the county,” Lee Baker said.\n\n"
+        "The turnout worries Dana Cole, president of the county party.\n\n"
+        "“Nobody is knocking on doors,” he said."
+    )
+    assert find(body, "knocking").speaker == "Dana Cole"
+
+
+def test_a_subject_named_by_surname_only_is_a_newcomer_when_already_known():
+    body = (
+        "“It is a fraud,” Lee Baker said. Mr. Obama answered in April.\n\n"
+        "“We will see,” Lee Baker said.\n\n"
+        "Ultimately, Mr. Obama dismissed the criticism. “I know Lee,” he said."
+    )
+    assert find(body, "I know Lee").speaker == "Mr. Obama"
+
+
+def test_a_newcomer_of_the_wrong_gender_is_passed_over():
+    body = (
+        "“We will win the county,” Tom Baker said.\n\n"
+        "Jane Roe doubts it. “I am sure of it,” he said."
+    )
+    assert find(body, "sure of it").speaker == "Tom Baker"
+
+
+def test_a_relative_s_first_name_does_not_give_a_newcomer_her_gender():
+    body = (
+        "Police shot Keith Ward on Monday, Sgt. Lee Baker said.\n\n"
+        "Dale Ward can be heard yelling to the officers that her husband was unarmed.\n\n"
+        "“Don't shoot him,” she says."
+    )
+    assert find(body, "shoot him").speaker == "Dale Ward"
+
+
+def test_an_organisation_is_not_a_he():
+    body = (
+        "The United Nations Security Council called it “a clear threat to peace.”\n\n"
+        "President Obama condemned the test. He said the allies will act “to show there are "
+        "consequences.”"
+    )
+    assert find(body, "consequences").speaker == "Obama"
+
+
+def test_an_acronym_in_a_name_makes_an_organisation():
+    body = "NBC News first published the video on Friday.\n\n“Don't shoot him,” she says."
+    assert find(body, "shoot him").speaker is None
