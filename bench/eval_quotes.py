@@ -18,15 +18,22 @@ one-to-one, greedy by overlap. Recall = matched gold / gold; precision = matched
 predicted (every quote extract_quotes returns, direct and partial).
 
 Speaker accuracy, over matched quotes. The gold speaker is the head name of the gold Source
-phrase: parenthesised text ("(D-S.C.)") is removed, the phrase is cut at its first comma, " who " or " which ", and the head name is its
-last run of capitalised words (a leading "The"/"A" dropped, and leading titles such as
-"President", "Sen.", "Chief" dropped up to the last of them: "South Korean President Park
-Geun-hye" -> "Park Geun-hye"; "X of Y" cut to X when X is a name, "Charles B. Rangel of New York"; a possessor before
-the name dropped, "NBC’s Dante Chinni" -> "Dante Chinni"); a possessive run followed by more
-words ("Clinton’s campaign") has no head name. A pronoun source (he, she, I, we, they, him, her)
-takes the head name of the nearest earlier gold Source (by position in the text, any Source span
-of the file, also of attributions with no quoted text) that has one,
-after that source's own pronoun resolution. Then:
+phrase: parenthesised text ("(D-S.C.)") is removed, the phrase is cut at its first comma,
+" who " or " which ", and the head name is its last run of capitalised words (a leading
+"The"/"A" dropped, and a leading word that opens sentences but names no one, "Another",
+"Only", "Many"; leading titles such as "President", "Sen.", "Chief" dropped up to the last of
+them: "South Korean President Park Geun-hye" -> "Park Geun-hye"; "X of Y" and "X at Y" cut to X
+when X is a name, "Charles B. Rangel of New York", "Dan McLaughlin at the National Review"; a
+possessor before the name dropped, "NBC’s Dante Chinni" -> "Dante Chinni"). There is no head
+name when the run modifies a common noun that follows it ("the Vermont senator", "The
+Republican nominee", "Clinton aides"), when it is the complement of a common noun ("His former
+business partner at Lenox"), or for a possessive run followed by more words ("Clinton’s
+campaign"); then a name in apposition after the first comma is the head ("Another critic,
+Laurence H. Tribe,"). A pronoun source (he, she, I, we, they, him, her) takes the head name of
+the nearest earlier gold Source (by position in the text, any Source span of the file, also of
+attributions with no quoted text) that has one and whose gender (articles.text.speakers.
+name_gender of its phrases) does not contradict the pronoun ("she" is not "Mr. Obama"), after
+that source's own pronoun resolution. Then:
 - gold head name found: correct iff the predicted speaker is the same person
   (articles.text.speakers.same_person: same surname, first names not contradicting);
 - gold source with no name ("a source", "officials"): correct iff the predicted speaker is None
@@ -46,10 +53,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from articles.text.quotes import extract_quotes  # noqa: E402
-from articles.text.speakers import same_person  # noqa: E402
+from articles.text.speakers import name_gender, same_person  # noqa: E402
 
 DEFAULT_DATA = Path("/work/shared/data/quotes-dev")
 PRONOUNS = {"he", "she", "i", "we", "they", "him", "her", "it"}
+# "she" is never the antecedent named "Mr. Obama" or "Donald Trump", nor "he" "Hillary Clinton".
+PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f"}
 # Offices and titles written before a name ("German Chancellor Angela Merkel", "Rep. Jim
 # Clyburn"): part of the capitalised run but not of the name.
 TITLES = frozenset(
@@ -58,6 +67,12 @@ TITLES = frozenset(
     "spokesperson attorney general judge rev rev. host director commissioner ambassador "
     "secretary-general state press lt lt. gen gen. del del. sens. reps.".split()
 )
+# Words that open a sentence, and so a source phrase, with a capital but never name anyone.
+NOT_NAMES = frozenset(
+    "another other others only few many most some several all both each every no one this "
+    "these those that my our his her its their".split()
+)
+PREPOSITIONS = frozenset("of at in on for from with to".split())
 CAPITAL_RUN = re.compile(r"(?:[A-Z][\w’'.\-]*)(?:\s+(?:[A-Z][\w’'.\-]*|de|van|von|al))*")
 
 
@@ -135,19 +150,46 @@ def quoted_segments(text: str, a: int, b: int) -> list[tuple[int, int]]:
 
 def head_name(phrase: str) -> str | None:
     phrase = re.sub(r"\s*\([^)]*\)", "", phrase)  # "Rep. Jim Clyburn (D-S.C.)"
-    cut = re.split(r",| who | which | that ", phrase, maxsplit=1)[0]
-    # "Representative Charles B. Rangel of New York", "Mr. Morgan of the Sierra Club": the
-    # head is the name before "of" (but not in "Secretary of State John F. Kerry").
-    m = re.search(r"([\w.’'\-]+) of ", cut)
-    if m and m.group(1)[:1].isupper() and m.group(1).casefold() not in TITLES:
+    parts = re.split(r",| who | which | that ", phrase)
+    name = _head_of(parts[0])
+    if name is None and len(parts) > 1:
+        # "Another critic, Laurence H. Tribe,": a name in apposition after a common noun
+        apposed = parts[1].strip()
+        run = CAPITAL_RUN.fullmatch(apposed)
+        if run is not None:
+            name = _head_of(apposed)
+    return name
+
+
+def _head_of(cut: str) -> str | None:
+    # "Representative Charles B. Rangel of New York", "Mr. Morgan of the Sierra Club",
+    # "Dan McLaughlin at the National Review": the head is the name before "of"/"at" (but
+    # not in "Secretary of State John F. Kerry").
+    m = re.search(r"([\w.’'\-]+) (of|at) ", cut)
+    if (
+        m
+        and m.group(1)[:1].isupper()
+        and m.group(1).casefold() not in TITLES
+        and (m.group(2) == "of" or m.start() > 0)  # not "Officials at …"
+    ):
         cut = cut[: m.start() + len(m.group(1))]
     runs = list(CAPITAL_RUN.finditer(cut))
     if not runs:
         return None
     last = runs[-1]
+    rest = cut[last.end() :].split()
+    if rest and rest[0][:1].islower():
+        # "the Vermont senator", "The Republican nominee", "a Homeland Security memo": the
+        # capitalised words modify a common noun, which is the head
+        return None
+    before = cut[: last.start()].split()
+    if len(before) >= 2 and before[-1] in PREPOSITIONS and before[-2][:1].islower():
+        return None  # "His former business partner at Lenox": a complement, not the head
     words = last.group().split()
     if words and words[0] in ("The", "A", "An") and last.start() == 0:
         words = words[1:]
+    if words and words[0].casefold() in NOT_NAMES:
+        words = words[1:]  # "Another", "Only", "Other": capitalised as a sentence opens
     titles = [k for k, w in enumerate(words[:-1]) if w.casefold() in TITLES]
     if titles:  # "South Korean President Park Geun-hye": the name follows the last title
         words = words[titles[-1] + 1 :]
@@ -170,14 +212,18 @@ def resolve_gold_speakers(
     by_position = sorted({(g.source_pos, g.source) for g in gold if g.source} | set(sources))
     named_before: list[tuple[int, str]] = []
     resolved_phrase: dict[tuple[int, str], str | None | bool] = {}
+    genders: dict[str, str] = {}  # head name -> 'm', 'f' or '' as its phrases tell
     for pos, phrase in by_position:
         if phrase.casefold() in PRONOUNS:
-            earlier = [n for p, n in named_before if p < pos]
+            want = PRONOUN_GENDER.get(phrase.casefold(), "")
+            earlier = [n for p, n in named_before if p < pos and genders[n] in ("", want)]
             resolved_phrase[(pos, phrase)] = earlier[-1] if earlier else False
         else:
             resolved_phrase[(pos, phrase)] = head_name(phrase)
-        if resolved_phrase[(pos, phrase)]:
-            named_before.append((pos, resolved_phrase[(pos, phrase)]))
+        name = resolved_phrase[(pos, phrase)]
+        if name:
+            named_before.append((pos, name))
+            genders[name] = genders.get(name) or name_gender(phrase)
     result = {}
     for g in gold:
         result[id(g)] = False if g.source is None else resolved_phrase[(g.source_pos, g.source)]
