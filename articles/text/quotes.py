@@ -943,6 +943,25 @@ def _speaker_before(masked: str, end: int, floor: int) -> tuple[int, str] | None
     return start, masked[start : tokens[i][0] + len(tokens[i][1])]
 
 
+# "footage of Ann Lee saying, “…”": a name right before one of these speaks the quote.
+_SPEAKING_AT = re.compile(r"(?<![\w’'-])(?:saying|asking|adding|telling|declaring|insisting)\b")
+
+
+def _named_speaking(masked: str, s_start: int, quote_open: int) -> "_Event | None":
+    """The named speaker of a participle of saying shortly before the quote, within its
+    sentence ("The ad ends with footage of Ann Lee saying last week, “…”")."""
+    lo = max(s_start, quote_open - 80)
+    found = None
+    for m in _SPEAKING_AT.finditer(masked, lo, quote_open):
+        found = m
+    if found is None:
+        return None
+    before = _speaker_before(masked, found.start(), s_start)
+    if before is None or not _parse_phrase(before[1]).name:
+        return None
+    return _Event(before[0], before[1], found.group(), found.end())
+
+
 def _attribute(
     raw: _Raw,
     masked: str,
@@ -993,6 +1012,9 @@ def _attribute(
     for m in _ACCORDING_TO.finditer(masked, s_start, raw.open):
         if best is None or m.start() > best.position:
             best = _Event(m.start("speaker"), m.group("speaker"), _clean_cue(m.group("cue")), 0)
+    speaking = _named_speaking(masked, s_start, raw.open)
+    if speaking is not None and (best is None or speaking.cue_end > best.cue_end):
+        best = speaking
     if best is not None:
         raw.speaker_phrase = (best.position, best.text)
         raw.cue = best.cue

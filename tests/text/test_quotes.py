@@ -704,3 +704,17 @@ def test_an_organisation_is_not_a_he():
 def test_an_acronym_in_a_name_makes_an_organisation():
     body = "NBC News first published the video on Friday.\n\n“Don't shoot him,” she says."
     assert find(body, "shoot him").speaker is None
+
+
+def test_a_name_before_saying_speaks_the_quote_that_follows():
+    body = (
+        "The spot ends with footage of Lee Baker saying at the debate, “That makes me smart,” "
+        "while the crowd cheers."
+    )
+    q = find(body, "smart")
+    assert (q.speaker, q.cue) == ("Lee Baker", "saying")
+
+
+def test_a_name_before_asking_beats_an_earlier_cue_of_its_sentence():
+    body = "The ad, the campaign says, uses footage of Kim Roe asking, “Why am I not ahead?”"
+    assert find(body, "ahead").speaker == "Kim Roe"
