@@ -9,6 +9,10 @@ so once the data changes it is never asked for again: no process has to be told.
 locked from a change until its commit, so writers of articles queue on it: imports hold it
 for a batch, and an edit or a bin operation meanwhile waits for that batch.
 
+Outlets move the same version on (any insert, update or delete of articles_outlet): the list's
+outlet filter is cached under it too, and outlets change rarely, mostly within an import that
+moves the version anyway.
+
 `story_id` is left out on purpose: coverage decisions change it all the time. So lists filtered
 by story are not cached, nor are those filtered by speaker or unlabelled quotes (they depend on
 other tables). Nothing is cached inside a transaction: what it saw may still be rolled back,
@@ -51,6 +55,9 @@ def _pg_setup():
         " FOR EACH STATEMENT EXECUTE FUNCTION articles_articles_changed()",
         "CREATE OR REPLACE TRIGGER articles_article_version_truncate BEFORE TRUNCATE"
         " ON articles_article FOR EACH STATEMENT EXECUTE FUNCTION articles_articles_changed()",
+        "CREATE OR REPLACE TRIGGER articles_outlet_version BEFORE INSERT OR DELETE OR UPDATE"
+        " OR TRUNCATE ON articles_outlet"
+        " FOR EACH STATEMENT EXECUTE FUNCTION articles_articles_changed()",
     ]
 
 
@@ -65,16 +72,24 @@ def _sqlite_setup():
     # Dropped and made again (SQLite has no CREATE OR REPLACE TRIGGER), so a database made by
     # an older version of these triggers gets the current ones at the next migrate.
     statements = []
-    for name, event in events.items():
-        statements.append(f"DROP TRIGGER IF EXISTS articles_article_version_{name}")
-        statements.append(
-            f"CREATE TRIGGER articles_article_version_{name} AFTER {event}"
-            f" ON articles_article BEGIN {body}; END"
-        )
+    for table, prefix in SQLITE_TABLES.items():
+        for name, event in events.items():
+            if table != "articles_article" and name == "update":
+                event = "UPDATE"  # any column of an outlet
+            statements.append(f"DROP TRIGGER IF EXISTS {prefix}_{name}")
+            statements.append(
+                f"CREATE TRIGGER {prefix}_{name} AFTER {event} ON {table} BEGIN {body}; END"
+            )
     return statements
 
 
-SQLITE_TRIGGERS = tuple(f"articles_article_version_{n}" for n in ("insert", "delete", "update"))
+SQLITE_TABLES = {
+    "articles_article": "articles_article_version",
+    "articles_outlet": "articles_outlet_version",
+}
+SQLITE_TRIGGERS = tuple(
+    f"{prefix}_{n}" for prefix in SQLITE_TABLES.values() for n in ("insert", "delete", "update")
+)
 
 
 def ensure_triggers(conn) -> None:
@@ -101,6 +116,7 @@ def drop_triggers(conn) -> None:
             cursor.execute(
                 "DROP TRIGGER IF EXISTS articles_article_version_truncate ON articles_article"
             )
+            cursor.execute("DROP TRIGGER IF EXISTS articles_outlet_version ON articles_outlet")
             cursor.execute("DROP FUNCTION IF EXISTS articles_articles_changed()")
         elif conn.vendor == "sqlite":
             for name in SQLITE_TRIGGERS:
@@ -114,6 +130,7 @@ def ensure_triggers_after_migrate(sender, using="default", **kwargs):
     # version number: what this process cached under it must go.
     ID_LISTS.clear()
     SNIPPETS.clear()
+    OUTLETS.clear()
     conn = connections[using]
     with conn.cursor() as cursor:
         tables = conn.introspection.table_names(cursor)
@@ -172,6 +189,8 @@ class Lru:
 ID_LISTS = Lru(max_size=1_000_000)
 # Search snippets, one an article and query.
 SNIPPETS = Lru(max_size=20_000)
+# The outlets (id, name) the list's filter offers, under the articles version.
+OUTLETS = Lru(max_size=8)
 
 
 def remembered(lru: Lru, version: int | None, key: tuple, compute, size=lambda value: 1):

@@ -54,6 +54,21 @@ def test_a_deactivated_user_loses_their_session(client, alice):
 
 
 @pytest.mark.django_db
+def test_a_change_of_role_applies_at_the_next_request(client, alice):
+    """The roles are read with the session's user on every request (one query,
+    newsdesk.authentication), never kept from an earlier request or the login."""
+    from django.contrib.auth.models import Group
+
+    client.force_login(alice)
+    assert 'href="/admin/"' not in client.get("/").text
+    alice.groups.add(Group.objects.get(name="editor"))
+    assert 'href="/admin/"' in client.get("/").text
+    alice.groups.clear()
+    assert 'href="/admin/"' not in client.get("/").text
+    assert client.post("/coverage/undo/").status_code == 403
+
+
+@pytest.mark.django_db
 def test_repeated_failed_logins_lock_the_account_for_a_while(client, alice):
     for _ in range(5):
         client.post("/accounts/login/", {"username": "alice", "password": "wrong"})

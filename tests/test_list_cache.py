@@ -175,6 +175,20 @@ def test_nothing_is_cached_inside_a_transaction():
     assert version() is not None
 
 
+def test_the_outlet_filter_shows_a_renamed_or_new_outlet_at_once(reader):
+    """The filter's outlets are cached under the articles version, which outlets move on."""
+    outlet = Outlet.objects.create(name="Daily Grain")
+    add("First", 1, outlet=outlet)
+    assert "Daily Grain</option>" in reader.get("/").text
+    before = version()
+    Outlet.objects.filter(pk=outlet.pk).update(name="Weekly Grain")
+    assert version() != before
+    page = reader.get("/").text
+    assert "Weekly Grain</option>" in page and "Daily Grain" not in page
+    Outlet.objects.create(name="Evening <Grain>")
+    assert "Evening &lt;Grain&gt;</option>" in reader.get("/").text
+
+
 def test_a_rolled_back_change_leaves_the_version_as_it_was():
     before = version()
     with pytest.raises(RuntimeError), transaction.atomic():
