@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from .coverage import index_articles
 from .models import Article, CoverageLink, Outlet, Quote, SourceFile
+from .rows import RowWriter
 from .speakers import SpeakerDirectory
 from .text.pipeline import Analysis, analyse
 from .workers import process_pool
@@ -33,6 +34,23 @@ BATCH_BYTES = 16 * 1024 * 1024
 POOL_THRESHOLD = 400
 
 logger = logging.getLogger(__name__)
+
+# The columns the importer writes; every other column takes its model default.
+ARTICLE_FIELDS = (
+    "outlet_id",
+    "title",
+    "title_derived",
+    "published",
+    "published_has_time",
+    "published_source",
+    "language",
+    "sha256",
+    "raw_text",
+    "encoding",
+    "import_notes",
+    "body",
+)
+QUOTE_FIELDS = ("article_id", "start", "end", "text", "speaker_id", "cue", "kind", "origin")
 
 
 @dataclass(frozen=True)
@@ -51,7 +69,8 @@ class _Pending:
     raw: bytes
     sha256: str
     analysis: Analysis | None = None
-    article: Article | None = None
+    row: tuple | None = None  # the article's values (ARTICLE_FIELDS), checked
+    article_id: int | None = None
 
 
 @dataclass
@@ -125,6 +144,9 @@ class ArticleImporter:
                 self.outlet, _ = Outlet.objects.get_or_create(name=outlet)
         self.speakers = SpeakerDirectory()
         self._pool = None
+        self._articles = RowWriter(Article, ARTICLE_FIELDS)
+        self._source_files = RowWriter(SourceFile, ("article_id", "name"))
+        self._quotes = RowWriter(Quote, QUOTE_FIELDS)
 
     # --- entry points -------------------------------------------------------------------------
 
@@ -222,7 +244,7 @@ class ArticleImporter:
         for i, analysis in zip(batch.new, batch.analyses, strict=True):
             f = files[i]
             f.analysis = analysis
-            problem = analysis.problem or self._build(f)
+            problem = analysis.problem or self._check(f)
             if problem:
                 results[i] = FileResult(f.name, FAILED, problem)
                 del first_of[f.sha256]
@@ -240,20 +262,23 @@ class ArticleImporter:
                     results[i] = FileResult(f.name, FAILED, failures[f.name])
                     first_of.pop(f.sha256, None)
                 else:
-                    results[i] = FileResult(f.name, IMPORTED, "", f.article.pk)
+                    results[i] = FileResult(f.name, IMPORTED, "", f.article_id)
         # Duplicates last, so a copy of a file imported in this very batch finds it.
+        known_names = []
         for i, f in enumerate(files):
             if results[i] is not None:
                 continue
             article_id = batch.existing.get(f.sha256)
             if article_id is None and f.sha256 in first_of and not self.dry_run:
-                article_id = files[first_of[f.sha256]].article.pk
+                article_id = files[first_of[f.sha256]].article_id
             if article_id is None and not self.dry_run:
                 results[i] = FileResult(f.name, FAILED, "an identical file in this import failed")
                 continue
             if not self.dry_run:
-                SourceFile.objects.get_or_create(article_id=article_id, name=f.name)
+                known_names.append(SourceFile(article_id=article_id, name=f.name))
             results[i] = FileResult(f.name, DUPLICATE, "same bytes already imported", article_id)
+        # A name already recorded for its article is left as it is (the same file again).
+        SourceFile.objects.bulk_create(known_names, ignore_conflicts=True)
         if batch.order is None:
             return results
         return [
@@ -268,29 +293,29 @@ class ArticleImporter:
             Article.objects.filter(sha256__in=shas, outlet=self.outlet).values_list("sha256", "pk")
         )
 
-    def _build(self, f: _Pending) -> str:
-        """Make the unsaved Article of an analysed file; returns a problem, or '' when valid."""
+    def _check(self, f: _Pending) -> str:
+        """Make the article's row from its analysis and check it with the model's field rules
+        (what full_clean checks: lengths, choices, required values); returns a problem, or ''."""
         decoded, parsed = f.analysis.decoded, f.analysis.parsed
         published, has_time = as_published(parsed.published)
         notes = [*decoded.notes, *parsed.notes]  # the parser notes each line it kept out
-        f.article = Article(
-            outlet=self.outlet,
-            title=parsed.title[:500],
-            title_derived=parsed.title_derived,
-            published=published,
-            published_has_time=has_time,
-            published_source=parsed.published_source[:300],
-            language=self.language or (self.outlet.language if self.outlet else ""),
-            sha256=f.sha256,
-            raw_text=decoded.text,
-            encoding=decoded.encoding,
-            import_notes="\n".join(notes),
-            body=parsed.body,
-        )
         try:
             # Uniqueness is the database's job (checked at write); this checks the values.
-            f.article.full_clean(
-                exclude=["outlet", "story"], validate_unique=False, validate_constraints=False
+            f.row = self._articles.clean(
+                (
+                    self.outlet.pk if self.outlet else None,
+                    parsed.title[:500],
+                    parsed.title_derived,
+                    published,
+                    has_time,
+                    parsed.published_source[:300],
+                    self.language or (self.outlet.language if self.outlet else ""),
+                    f.sha256,
+                    decoded.text,
+                    decoded.encoding,
+                    "\n".join(notes),
+                    parsed.body,
+                )
             )
         except ValidationError as exc:
             return "invalid article: " + "; ".join(exc.messages)
@@ -312,7 +337,7 @@ class ArticleImporter:
         self.speakers = SpeakerDirectory()  # its cache may name speakers that were rolled back
         failures = {}
         for f in files:
-            f.article.pk = None
+            f.article_id = None
             try:
                 with transaction.atomic():
                     self._write_all([f])
@@ -324,39 +349,49 @@ class ArticleImporter:
         return failures
 
     def _write_all(self, files: list[_Pending]) -> None:
-        articles = Article.objects.bulk_create([f.article for f in files])
-        SourceFile.objects.bulk_create(
-            SourceFile(article=a, name=f.name) for a, f in zip(articles, files, strict=True)
-        )
-        quotes = []
+        self._articles.write(f.row for f in files)
+        self._learn_ids(files)
+        self._source_files.write((f.article_id, f.name) for f in files)
         self.speakers.prefetch(
             mention.name for f in files for mention in f.analysis.extraction.speakers
         )
-        for article, f in zip(articles, files, strict=True):
+        quotes = []
+        for f in files:
             extraction = f.analysis.extraction
             speakers = self.speakers.resolve(extraction.speakers)
             quotes.extend(
-                Quote(
-                    article=article,
-                    start=q.start,
-                    end=q.end,
-                    text=q.text,
-                    speaker_id=speakers.get(q.speaker) if q.speaker else None,
-                    cue=q.cue[:200],
-                    kind=q.kind,
-                    origin=Quote.AUTO,
+                (
+                    f.article_id,
+                    q.start,
+                    q.end,
+                    q.text,
+                    speakers.get(q.speaker) if q.speaker else None,
+                    q.cue[:200],
+                    q.kind,
+                    Quote.AUTO,
                 )
                 for q in extraction.quotes
             )
         self.speakers.flush()
-        Quote.objects.bulk_create(quotes, batch_size=1000)
-        self._link_same_text(articles)
-        self._after_write(articles)
+        self._quotes.write(quotes)
+        self._link_same_text(files)
+        self._after_write(files)
 
-    def _link_same_text(self, articles: list[Article]) -> None:
+    def _learn_ids(self, files: list[_Pending]) -> None:
+        """The ids of the articles just written, found by their identity (bytes and outlet),
+        which is unique: one query, whatever order the database wrote them in."""
+        ids = dict(
+            Article.objects.filter(
+                sha256__in=[f.sha256 for f in files], outlet=self.outlet
+            ).values_list("sha256", "pk")
+        )
+        for f in files:
+            f.article_id = ids[f.sha256]
+
+    def _link_same_text(self, files: list[_Pending]) -> None:
         """The same bytes from another outlet: a new article, confirmed as a duplicate."""
-        new_ids = {a.pk for a in articles}
-        by_sha = {a.sha256: a.pk for a in articles}
+        new_ids = {f.article_id for f in files}
+        by_sha = {f.sha256: f.article_id for f in files}
         twins = Article.objects.filter(sha256__in=by_sha).exclude(pk__in=new_ids)
         links = [
             CoverageLink(
@@ -372,8 +407,17 @@ class ArticleImporter:
         ]
         CoverageLink.objects.bulk_create(links, ignore_conflicts=True)
 
-    def _after_write(self, articles: list[Article]) -> None:
+    def _after_write(self, files: list[_Pending]) -> None:
         """Work that follows new articles into the corpus, inside the batch's transaction."""
         # Coverage: fingerprints, keys and suggested links, each article seeing those before it.
         if self.suggest_links:
-            index_articles(articles)
+            index_articles(self._as_articles(files))
+
+    def _as_articles(self, files: list[_Pending]) -> list[Article]:
+        """The written articles as model instances, for code that wants them (coverage)."""
+        articles = []
+        for f in files:
+            article = Article(pk=f.article_id, **dict(zip(ARTICLE_FIELDS, f.row, strict=True)))
+            article._state.adding = False
+            articles.append(article)
+        return articles

@@ -1,12 +1,15 @@
 """import_articles: the contract of DESIGN.md, messy input, and nothing half-written."""
 
 import hashlib
+from dataclasses import replace
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from articles.models import Article, CoverageLink, Quote, SourceFile, Speaker
+from articles import caching, importing, search
+from articles.models import Article, CoverageLink, DataVersion, Quote, SourceFile, Speaker
+from articles.rows import RowWriter
 
 from .conftest import SEEDS
 
@@ -164,10 +167,16 @@ def test_crlf_nbsp_zero_width_and_control_characters_are_cleaned_but_raw_text_is
 def test_a_failure_while_saving_leaves_no_half_article(tmp_path, monkeypatch):
     (tmp_path / "good.txt").write_text(GOOD)
 
-    def explode(*args, **kwargs):
-        raise RuntimeError("disk on fire")
+    real_write = RowWriter.write
 
-    monkeypatch.setattr(Quote.objects, "bulk_create", explode)
+    def explode_on_quotes(writer, rows):
+        # The article and its source file are written by then: both must roll back.
+        if writer.model is Quote:
+            assert Article.objects.count() == 1
+            raise RuntimeError("disk on fire")
+        return real_write(writer, rows)
+
+    monkeypatch.setattr(RowWriter, "write", explode_on_quotes)
     code, out, err = run_import(tmp_path)
     assert code == 1 and "good.txt" in err and "disk on fire" in err
     assert Article.objects.count() == 0 and SourceFile.objects.count() == 0
@@ -243,3 +252,64 @@ def test_speakers_named_in_one_batch_meet_in_one_speaker(tmp_path):
         "Sergei Lavrov",
     ]
     assert Speaker.objects.get(name="Sergei Lavrov").quotes.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_file_breaking_the_models_rules_is_named_and_the_rest_of_its_batch_lands(
+    tmp_path, monkeypatch
+):
+    for n in range(3):
+        (tmp_path / f"{n}.txt").write_text(f"Title {n}\n\nThe minister said: “We go on, {n}.”\n")
+    real_analyse = importing.analyse
+
+    def blank_body_for_file_1(raw):
+        # No real text cleans to an empty body (it is an empty file): stand in for a bad value.
+        analysis = real_analyse(raw)
+        if raw.startswith(b"Title 1"):
+            return replace(analysis, parsed=replace(analysis.parsed, body=""))
+        return analysis
+
+    monkeypatch.setattr(importing, "analyse", blank_body_for_file_1)
+    code, out, err = run_import(tmp_path)
+    assert code == 1 and summary(out) == {"imported": "2", "duplicates": "0", "failed": "1"}
+    assert err.strip().splitlines() == [
+        "1.txt: failed: invalid article: body: This field cannot be blank."
+    ]
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["Title 0", "Title 2"]
+    assert Quote.objects.count() == 2 and SourceFile.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_an_import_option_too_long_for_its_column_fails_each_file_by_name(tmp_path):
+    (tmp_path / "a.txt").write_text(GOOD)
+    code, out, err = run_import(tmp_path, "--language", "x" * 17)
+    assert code == 1 and summary(out)["failed"] == "1"
+    assert "a.txt: failed: invalid article: language: Ensure this value has at most 16" in err
+    assert not Article.objects.exists()
+
+
+def list_version():
+    """The version the article list's cache is kept under (moved by a database trigger)."""
+    versions = DataVersion.objects.filter(name=caching.ARTICLES)
+    return versions.values_list("version", flat=True).first()
+
+
+@pytest.mark.django_db
+def test_imported_articles_are_searchable_and_move_the_list_version(tmp_path):
+    (tmp_path / "a.txt").write_text("Zanzibar talks\n\nThe envoy said: “Zanzibar is calm.”\n")
+    before = list_version()
+    code, _, err = run_import(tmp_path)
+    assert code == 0, err
+    assert list_version() not in (before, None)
+    match = search.matching(search.parse_query("zanzibar"))
+    assert list(Article.objects.filter(match).values_list("title", flat=True)) == ["Zanzibar talks"]
+
+
+@pytest.mark.django_db
+def test_a_rerun_records_nothing_new_for_files_already_recorded(tmp_path):
+    (tmp_path / "one.txt").write_text(GOOD)
+    (tmp_path / "two.txt").write_text(GOOD)
+    run_import(tmp_path)
+    code, out, _ = run_import(tmp_path)
+    assert code == 0 and summary(out) == {"imported": "0", "duplicates": "2", "failed": "0"}
+    assert sorted(SourceFile.objects.values_list("name", flat=True)) == ["one.txt", "two.txt"]
