@@ -20,12 +20,11 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from .coverage import index_articles
 from .models import Article, CoverageLink, Outlet, Quote, SourceFile
 from .rows import RowWriter
 from .speakers import SpeakerDirectory
-from .text.pipeline import Analysis, analyse
-from .workers import process_pool
+from .text.parts import ArticleParts
+from .workers import article_parts, process_pool
 
 IMPORTED, DUPLICATE, FAILED = "imported", "duplicate", "failed"
 BATCH_FILES = 200
@@ -68,7 +67,7 @@ class _Pending:
     name: str
     raw: bytes
     sha256: str
-    analysis: Analysis | None = None
+    parts: ArticleParts | None = None
     row: tuple | None = None  # the article's values (ARTICLE_FIELDS), checked
     article_id: int | None = None
 
@@ -81,7 +80,7 @@ class _Batch:
     existing: dict[str, int]
     first_of: dict[str, int]
     new: list[int]
-    analyses: Iterable[Analysis]
+    parts: Iterable[ArticleParts]
     order: list[tuple[str, int]] | None = None
     unreadable: dict[int, FileResult] | None = None
 
@@ -231,20 +230,20 @@ class ArticleImporter:
                 new.append(i)
         raws = [files[i].raw for i in new]
         if self._pool is not None and len(raws) > 8:
-            analyses = self._pool.map(analyse, raws, chunksize=8)  # submitted now, read later
+            parts = self._pool.map(article_parts, raws, chunksize=8)  # submitted now, read later
         else:
-            analyses = map(analyse, raws)  # lazy: runs when the batch is finished
-        return _Batch(files, existing, first_of, new, analyses)
+            parts = map(article_parts, raws)  # lazy: runs when the batch is finished
+        return _Batch(files, existing, first_of, new, parts)
 
     def _finish(self, batch: "_Batch") -> list[FileResult]:
         """Collect the analyses, write the new articles, then record the duplicates."""
         files, first_of = batch.files, batch.first_of
         results: list[FileResult | None] = [None] * len(files)
         to_write = []
-        for i, analysis in zip(batch.new, batch.analyses, strict=True):
+        for i, parts in zip(batch.new, batch.parts, strict=True):
             f = files[i]
-            f.analysis = analysis
-            problem = analysis.problem or self._check(f)
+            f.parts = parts
+            problem = parts.problem or self._check(f)
             if problem:
                 results[i] = FileResult(f.name, FAILED, problem)
                 del first_of[f.sha256]
@@ -252,7 +251,7 @@ class ArticleImporter:
                 to_write.append(i)
         if self.dry_run:
             for i in to_write:
-                quotes = len(files[i].analysis.extraction.quotes)
+                quotes = len(files[i].parts.quotes)
                 results[i] = FileResult(files[i].name, IMPORTED, f"{quotes} quotes (dry run)")
         elif to_write:
             failures = self._write([files[i] for i in to_write])
@@ -296,25 +295,24 @@ class ArticleImporter:
     def _check(self, f: _Pending) -> str:
         """Make the article's row from its analysis and check it with the model's field rules
         (what full_clean checks: lengths, choices, required values); returns a problem, or ''."""
-        decoded, parsed = f.analysis.decoded, f.analysis.parsed
-        published, has_time = as_published(parsed.published)
-        notes = [*decoded.notes, *parsed.notes]  # the parser notes each line it kept out
+        parts = f.parts
+        published, has_time = as_published(parts.published)
         try:
             # Uniqueness is the database's job (checked at write); this checks the values.
             f.row = self._articles.clean(
                 (
                     self.outlet.pk if self.outlet else None,
-                    parsed.title[:500],
-                    parsed.title_derived,
+                    parts.title[:500],
+                    parts.title_derived,
                     published,
                     has_time,
-                    parsed.published_source[:300],
+                    parts.published_source[:300],
                     self.language or (self.outlet.language if self.outlet else ""),
                     f.sha256,
-                    decoded.text,
-                    decoded.encoding,
-                    "\n".join(notes),
-                    parsed.body,
+                    parts.raw_text,
+                    parts.encoding,
+                    "\n".join(parts.notes),
+                    parts.body,
                 )
             )
         except ValidationError as exc:
@@ -352,13 +350,10 @@ class ArticleImporter:
         self._articles.write(f.row for f in files)
         self._learn_ids(files)
         self._source_files.write((f.article_id, f.name) for f in files)
-        self.speakers.prefetch(
-            mention.name for f in files for mention in f.analysis.extraction.speakers
-        )
+        self.speakers.prefetch(mention.name for f in files for mention in f.parts.speakers)
         quotes = []
         for f in files:
-            extraction = f.analysis.extraction
-            speakers = self.speakers.resolve(extraction.speakers)
+            speakers = self.speakers.resolve(f.parts.speakers)
             quotes.extend(
                 (
                     f.article_id,
@@ -370,7 +365,7 @@ class ArticleImporter:
                     q.kind,
                     Quote.AUTO,
                 )
-                for q in extraction.quotes
+                for q in f.parts.quotes
             )
         self.speakers.flush()
         self._quotes.write(quotes)
@@ -411,6 +406,9 @@ class ArticleImporter:
         """Work that follows new articles into the corpus, inside the batch's transaction."""
         # Coverage: fingerprints, keys and suggested links, each article seeing those before it.
         if self.suggest_links:
+            # Imported here: coverage brings numpy, which a --no-links bulk load never needs.
+            from .coverage import index_articles
+
             index_articles(self._as_articles(files))
 
     def _as_articles(self, files: list[_Pending]) -> list[Article]:

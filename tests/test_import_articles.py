@@ -1,7 +1,6 @@
 """import_articles: the contract of DESIGN.md, messy input, and nothing half-written."""
 
 import hashlib
-from dataclasses import replace
 from io import StringIO
 
 import pytest
@@ -260,16 +259,14 @@ def test_a_file_breaking_the_models_rules_is_named_and_the_rest_of_its_batch_lan
 ):
     for n in range(3):
         (tmp_path / f"{n}.txt").write_text(f"Title {n}\n\nThe minister said: “We go on, {n}.”\n")
-    real_analyse = importing.analyse
+    real_parts = importing.article_parts
 
     def blank_body_for_file_1(raw):
         # No real text cleans to an empty body (it is an empty file): stand in for a bad value.
-        analysis = real_analyse(raw)
-        if raw.startswith(b"Title 1"):
-            return replace(analysis, parsed=replace(analysis.parsed, body=""))
-        return analysis
+        parts = real_parts(raw)
+        return parts._replace(body="") if raw.startswith(b"Title 1") else parts
 
-    monkeypatch.setattr(importing, "analyse", blank_body_for_file_1)
+    monkeypatch.setattr(importing, "article_parts", blank_body_for_file_1)
     code, out, err = run_import(tmp_path)
     assert code == 1 and summary(out) == {"imported": "2", "duplicates": "0", "failed": "1"}
     assert err.strip().splitlines() == [

@@ -45,3 +45,26 @@ def test_pool_workers_exit_when_their_parent_is_killed(tmp_path):
     while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [pid for pid in workers if alive(pid)]
+
+
+def test_a_pool_analyses_with_the_pipeline_and_the_parent_never_loads_it():
+    """The parent of an import only writes: the text modules (their patterns take ~0.35 s of
+    CPU to compile) load in the workers alone."""
+    script = """
+import os, sys, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsdesk.settings")
+django.setup()
+from articles import importing, workers
+pool = workers.process_pool(1)
+raw = "A title\\n\\nThe minister said: \\u201cWe will go on with it.\\u201d\\n".encode()
+parts = pool.submit(workers.article_parts, raw).result()
+pool.shutdown()
+print(parts.title, len(parts.quotes), "articles.text.quotes" in sys.modules)
+"""
+    env = dict(os.environ, SECRET_KEY="test-only", HTTPS="false")
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["A", "title", "1", "False"]
