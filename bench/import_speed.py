@@ -10,7 +10,7 @@ analysis alone on one core, the CPU time per article of the import process alone
 are the serial part) and of all processes, and the peak memory of the import process and of its workers,
 which must not grow with the number of files.
 
-    .venv/bin/python bench/import_speed.py [--sizes 1000 4000] [--dev-texts] [--modes no-links]
+    .venv/bin/python bench/import_speed.py [--sizes 1000 4000] [--dev-texts] [--modes no-links] [--workers N]
 """
 
 import argparse
@@ -141,6 +141,9 @@ def main():
         default=["no-links", "links"],
         help="which imports to time (default both)",
     )
+    parser.add_argument(
+        "--workers", type=int, default=None, help="import_articles --workers (default: its own)"
+    )
     args = parser.parse_args()
     if args.database_url:
         raise SystemExit("--database-url: each run needs a fresh database; SQLite only for now")
@@ -166,6 +169,8 @@ def main():
             for mode, options in (("no links", ("--no-links",)), ("links", ())):
                 if mode.replace(" ", "-") not in args.modes:
                     continue
+                if args.workers is not None:
+                    options = (*options, "--workers", str(args.workers))
                 database = work / f"bench-{mode.replace(' ', '-')}.sqlite3"
                 elapsed, own_kib, worker_kib, cpu, main_cpu, summary = run_import(
                     folder, f"sqlite:///{database}", *options

@@ -310,3 +310,39 @@ def test_a_rerun_records_nothing_new_for_files_already_recorded(tmp_path):
     code, out, _ = run_import(tmp_path)
     assert code == 0 and summary(out) == {"imported": "0", "duplicates": "2", "failed": "0"}
     assert sorted(SourceFile.objects.values_list("name", flat=True)) == ["one.txt", "two.txt"]
+
+
+@pytest.mark.django_db
+def test_workers_option_zero_analyses_in_the_importing_process(tmp_path, monkeypatch):
+    (tmp_path / "a.txt").write_text(GOOD)
+
+    def no_pool(workers):
+        raise AssertionError("no pool was asked for")
+
+    monkeypatch.setattr(importing, "process_pool", no_pool)
+    monkeypatch.setattr(importing, "POOL_THRESHOLD", 1)
+    code, out, err = run_import(tmp_path, "--workers", "0")
+    assert code == 0 and summary(out)["imported"] == "1", err
+
+
+@pytest.mark.django_db
+def test_a_negative_workers_option_is_refused(tmp_path):
+    (tmp_path / "a.txt").write_text(GOOD)
+    with pytest.raises(CommandError, match="--workers"):
+        call_command("import_articles", str(tmp_path), "--workers", "-1")
+    assert not Article.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_pool_worker_analyses_while_the_importer_writes(tmp_path, monkeypatch):
+    for n in range(12):  # more than one pool chunk (8 files)
+        (tmp_path / f"{n:02d}.txt").write_text(
+            f"Talks, day {n}\n\n“We will talk on day {n},” Foreign Minister Sergei Lavrov said.\n"
+        )
+    monkeypatch.setattr(importing, "POOL_THRESHOLD", 1)
+    code, out, err = run_import(tmp_path, "--workers", "1")
+    assert code == 0 and summary(out)["imported"] == "12", err
+    assert Quote.objects.count() == 12
+    assert Speaker.objects.get().name == "Sergei Lavrov"
+    for quote in Quote.objects.select_related("article"):
+        assert quote.article.body[quote.start : quote.end] == quote.text

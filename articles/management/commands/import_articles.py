@@ -1,4 +1,4 @@
-"""Import text files as articles: `import_articles PATH [PATH ...] [--outlet NAME] [--language CODE] [--dry-run] [--no-links]`."""
+"""Import text files as articles: `import_articles PATH [PATH ...] [--outlet NAME] [--language CODE] [--dry-run] [--no-links] [--workers N]`."""
 
 from pathlib import Path
 
@@ -23,8 +23,19 @@ class Command(BaseCommand):
             help="do not suggest coverage links while importing (faster bulk loads); "
             "run `suggest_links` afterwards to index the new articles",
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes that analyse the text of a large import while this one writes "
+            "(default: the cores left beside this one, at most 2; 0: analyse here)",
+        )
 
-    def handle(self, *args, paths, outlet, language, dry_run, no_links, verbosity, **options):
+    def handle(
+        self, *args, paths, outlet, language, dry_run, no_links, workers, verbosity, **options
+    ):
+        if workers is not None and workers < 0:
+            raise CommandError("--workers must be 0 or more")
         counts = {IMPORTED: 0, DUPLICATE: 0, FAILED: 0}
         present = []
         for path in paths:
@@ -38,6 +49,7 @@ class Command(BaseCommand):
             language=language.strip(),
             dry_run=dry_run,
             suggest_links=not no_links,
+            workers=workers,
         )
         # Folders are worth a process pool for the text analysis; single files are not.
         expected = 10_000 if any(Path(p).is_dir() for p in present) else len(present)
