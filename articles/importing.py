@@ -59,7 +59,8 @@ ARTICLE_FIELDS = (
     "import_notes",
     "body",
 )
-QUOTE_FIELDS = ("article_id", "start", "end", "text", "speaker_id", "cue", "kind", "origin")
+# The relations first: they are filled in at write time, once the ids are known.
+QUOTE_FIELDS = ("article_id", "speaker_id", "start", "end", "text", "cue", "kind", "origin")
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class _Pending:
     sha256: str
     parts: ArticleParts | None = None
     row: tuple | None = None  # the article's values (ARTICLE_FIELDS), checked
+    quote_rows: list[tuple] | None = None  # its quotes' values (QUOTE_FIELDS), checked
     article_id: int | None = None
 
 
@@ -328,7 +330,25 @@ class ArticleImporter:
             )
         except ValidationError as exc:
             return "invalid article: " + "; ".join(exc.messages)
+        try:
+            f.quote_rows = [self._quote_row(parts.body, q) for q in parts.quotes]
+        except ValidationError as exc:
+            return "invalid quote " + "; ".join(exc.messages)
         return ""
+
+    def _quote_row(self, body: str, quote) -> tuple:
+        """A found quote's row checked with the Quote model's rules: its fields' (as full_clean)
+        and Quote.clean's (the offsets point into the body, at the quote's text)."""
+        where = f"at {quote.start}-{quote.end}"
+        if not (0 <= quote.start < quote.end <= len(body)) or (
+            body[quote.start : quote.end] != quote.text
+        ):
+            raise ValidationError(f"{where}: its text is not the body's at its offsets")
+        row = (None, None, quote.start, quote.end, quote.text, quote.cue[:200], quote.kind)
+        try:
+            return self._quotes.clean((*row, Quote.AUTO))
+        except ValidationError as exc:
+            raise ValidationError([f"{where}: {message}" for message in exc.messages]) from None
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -366,17 +386,8 @@ class ArticleImporter:
         for f in files:
             speakers = self.speakers.resolve(f.parts.speakers)
             quotes.extend(
-                (
-                    f.article_id,
-                    q.start,
-                    q.end,
-                    q.text,
-                    speakers.get(q.speaker) if q.speaker else None,
-                    q.cue[:200],
-                    q.kind,
-                    Quote.AUTO,
-                )
-                for q in f.parts.quotes
+                (f.article_id, speakers.get(q.speaker) if q.speaker else None, *row[2:])
+                for q, row in zip(f.parts.quotes, f.quote_rows, strict=True)
             )
         self.speakers.flush()
         self._quotes.write(quotes)

@@ -346,3 +346,36 @@ def test_a_pool_worker_analyses_while_the_importer_writes(tmp_path, monkeypatch)
     assert Speaker.objects.get().name == "Sergei Lavrov"
     for quote in Quote.objects.select_related("article"):
         assert quote.article.body[quote.start : quote.end] == quote.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (lambda q: q._replace(kind="shouted"), "kind: Value 'shouted' is not a valid choice."),
+        (lambda q: q._replace(end=q.end + 1), "its text is not the body's at its offsets"),
+        (lambda q: q._replace(start=q.end, end=q.start), "its text is not the body's"),
+    ],
+)
+def test_a_file_with_a_quote_breaking_the_models_rules_is_named_and_not_written(
+    tmp_path, monkeypatch, change, reason
+):
+    for n in range(2):
+        (tmp_path / f"{n}.txt").write_text(f"Talks on day {n}\n\nThe minister said: “We go on.”\n")
+    real_parts = importing.article_parts
+    broken = []
+
+    def break_the_quote_of_file_1(raw):
+        parts = real_parts(raw)
+        if b"day 1" not in raw:
+            return parts
+        broken.append(change(parts.quotes[0]))
+        return parts._replace(quotes=tuple(broken))
+
+    monkeypatch.setattr(importing, "article_parts", break_the_quote_of_file_1)
+    code, out, err = run_import(tmp_path)
+    assert code == 1 and summary(out) == {"imported": "1", "duplicates": "0", "failed": "1"}
+    where = f"{broken[0].start}-{broken[0].end}"
+    assert err.startswith(f"1.txt: failed: invalid quote at {where}: {reason}"), err
+    assert list(SourceFile.objects.values_list("name", flat=True)) == ["0.txt"]
+    assert Article.objects.count() == 1 and Quote.objects.count() == 1
