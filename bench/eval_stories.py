@@ -46,6 +46,8 @@ def load_part(folder: Path) -> list[dict]:
                     "title": title,
                     "body": body,
                     "published": published,
+                    # ECB+ groups two events of one kind in a topic; BASIL has no topics.
+                    "topic": row.get("topic") or "",
                 }
             )
     return docs
@@ -124,6 +126,7 @@ def report(name: str, docs: list[dict], errors: int) -> float:
     for threshold in CURVE:
         p, r, f, _ = pairwise(docs, scores, threshold)
         print(f"{threshold:9.2f}  {p:9.3f}  {r:6.3f}  {f:.3f}")
+    print_error_kinds(docs, scores, gold)
     if errors:
         wrong = [
             (score, i, j, "FP")
@@ -138,6 +141,24 @@ def report(name: str, docs: list[dict], errors: int) -> float:
         for score, i, j, kind in wrong[:errors]:
             print(f"  {kind} {score:.3f} {docs[i]['name']} ~ {docs[j]['name']}")
     return f1
+
+
+def print_error_kinds(docs, scores, gold) -> None:
+    """Where the mistakes at the default threshold come from: links between two events of one
+    topic (similar is not the same story), links across topics, same-story pairs scored too
+    low, and same-story pairs that candidate generation never proposed."""
+    kinds = Counter()
+    for (i, j), score in scores.items():
+        if score >= SUGGEST_THRESHOLD and (i, j) not in gold:
+            same_topic = docs[i]["topic"] and docs[i]["topic"] == docs[j]["topic"]
+            kinds["false links within a topic" if same_topic else "false links across topics"] += 1
+    for pair in gold:
+        if pair not in scores:
+            kinds["missed: never compared"] += 1
+        elif scores[pair] < SUGGEST_THRESHOLD:
+            kinds["missed: scored below the threshold"] += 1
+    listed = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
+    print(f"mistakes: {listed or 'none'}")
 
 
 def main() -> None:

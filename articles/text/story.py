@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from articles.text.event import participant_contrast
 from articles.text.signatures import estimated_jaccard
 
 # The one setting used for both development corpora (see bench/eval_stories.py).
@@ -28,7 +29,14 @@ TITLE_WEIGHT = 6
 LEAD_SENTENCES = 2
 LEAD_WEIGHT = 3
 # Two reports of one event usually name the same year; a different year is a hint of another.
-YEAR_AGREEMENT = 0.03
+YEAR_AGREEMENT = 0.3
+YEAR_DISAGREEMENT = 0.2
+# Two reports of one event talk about the same participants. When each article keeps naming
+# people and places the other never mentions, they are more likely two events of one kind
+# (two fights of one champion, two offers to one player): similarity is multiplied by
+# exp(-PARTICIPANT_CONTRAST_WEIGHT * contrast) once the contrast passes the tolerance.
+PARTICIPANT_CONTRAST_TOLERANCE = 0.1
+PARTICIPANT_CONTRAST_WEIGHT = 2.0
 # Reports of one event mostly appear within days; the further apart, the less likely.
 SAME_NEWS_CYCLE_DAYS = 7
 # Cosine similarity at which the score reaches one half (score = sim / (sim + this)).
@@ -425,7 +433,13 @@ class StoryScorer:
         similarity = self._cosine(a, b)
         # Weighing both articles' terms put every term of the pair into the idf cache.
         idf = self.idf
-        similarity += YEAR_AGREEMENT * _years_agree(a, b)
+        years = _years_agree(a, b)
+        similarity *= 1.0 + (YEAR_AGREEMENT if years > 0 else YEAR_DISAGREEMENT * years)
+        contrast = participant_contrast(a.names, a.terms, b.names, b.terms)
+        if contrast > PARTICIPANT_CONTRAST_TOLERANCE:
+            similarity *= math.exp(
+                -PARTICIPANT_CONTRAST_WEIGHT * (contrast - PARTICIPANT_CONTRAST_TOLERANCE)
+            )
         days_apart = None
         if a.published is not None and b.published is not None:
             days_apart = abs((a.published - b.published).days)
