@@ -13,6 +13,11 @@ Outlets move the same version on (any insert, update or delete of articles_outle
 outlet filter is cached under it too, and outlets change rarely, mostly within an import that
 moves the version anyway.
 
+Label sets and their labels have a version of their own ('labels'), moved on by any insert,
+update, delete or truncate of either table: the reader and the label request keep the active
+label sets per process under it, instead of reading them on every request. They change rarely
+(an admin edits them), so there is one entry at a time.
+
 `story_id` is left out on purpose: coverage decisions change it all the time. So lists filtered
 by story are not cached, nor are those filtered by speaker or unlabelled quotes (they depend on
 other tables). Nothing is cached inside a transaction: what it saw may still be rolled back,
@@ -23,8 +28,10 @@ import threading
 from collections import OrderedDict
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
 
 ARTICLES = "articles"
+LABELS = "labels"
 # The articles_article columns a cached list depends on (story_id deliberately not).
 LIST_COLUMNS = ("deleted_at", "published", "outlet_id", "language", "title", "body")
 
@@ -40,12 +47,18 @@ PG_RANDOM = "floor(random() * 1e15)::bigint"
 SQLITE_RANDOM = "abs(random() % 1000000000000000)"
 
 
+def _pg_bump_function(function, name):
+    body = ";\n  ".join(s.format(name=name, random=PG_RANDOM) for s in _BUMP)
+    return (
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger"
+        f" LANGUAGE plpgsql AS $$\nBEGIN\n  {body};\n  RETURN NULL;\nEND\n$$"
+    )
+
+
 def _pg_setup():
-    body = ";\n  ".join(s.format(name=ARTICLES, random=PG_RANDOM) for s in _BUMP)
     columns = ", ".join(LIST_COLUMNS)
     return [
-        "CREATE OR REPLACE FUNCTION articles_articles_changed() RETURNS trigger"
-        f" LANGUAGE plpgsql AS $$\nBEGIN\n  {body};\n  RETURN NULL;\nEND\n$$",
+        _pg_bump_function("articles_articles_changed", ARTICLES),
         # Once per statement, not per row: a bulk import of 2,000 articles bumps once. BEFORE,
         # so a statement queues for the version row before it locks any article: an admin
         # edit waiting behind an import never holds an article that the import's story
@@ -58,12 +71,22 @@ def _pg_setup():
         "CREATE OR REPLACE TRIGGER articles_outlet_version BEFORE INSERT OR DELETE OR UPDATE"
         " OR TRUNCATE ON articles_outlet"
         " FOR EACH STATEMENT EXECUTE FUNCTION articles_articles_changed()",
+        _pg_bump_function("articles_labels_changed", LABELS),
+        *(
+            f"CREATE OR REPLACE TRIGGER {table}_version BEFORE INSERT OR DELETE OR UPDATE"
+            f" OR TRUNCATE ON {table}"
+            " FOR EACH STATEMENT EXECUTE FUNCTION articles_labels_changed()"
+            for table in LABEL_TABLES
+        ),
     ]
+
+
+# The tables whose rows make the label sets the reader offers.
+LABEL_TABLES = ("articles_labelset", "articles_label")
 
 
 def _sqlite_setup():
     # SQLite has row triggers only; writers are serialised there anyway.
-    body = "; ".join(s.format(name=ARTICLES, random=SQLITE_RANDOM) for s in _BUMP)
     events = {
         "insert": "INSERT",
         "delete": "DELETE",
@@ -72,23 +95,28 @@ def _sqlite_setup():
     # Dropped and made again (SQLite has no CREATE OR REPLACE TRIGGER), so a database made by
     # an older version of these triggers gets the current ones at the next migrate.
     statements = []
-    for table, prefix in SQLITE_TABLES.items():
-        for name, event in events.items():
-            if table != "articles_article" and name == "update":
-                event = "UPDATE"  # any column of an outlet
-            statements.append(f"DROP TRIGGER IF EXISTS {prefix}_{name}")
+    for table, (prefix, name) in SQLITE_TABLES.items():
+        body = "; ".join(s.format(name=name, random=SQLITE_RANDOM) for s in _BUMP)
+        for kind, event in events.items():
+            if table != "articles_article" and kind == "update":
+                event = "UPDATE"  # any column of an outlet, a label set or a label
+            statements.append(f"DROP TRIGGER IF EXISTS {prefix}_{kind}")
             statements.append(
-                f"CREATE TRIGGER {prefix}_{name} AFTER {event} ON {table} BEGIN {body}; END"
+                f"CREATE TRIGGER {prefix}_{kind} AFTER {event} ON {table} BEGIN {body}; END"
             )
     return statements
 
 
+# Each table's trigger name prefix, and the version its changes move on.
 SQLITE_TABLES = {
-    "articles_article": "articles_article_version",
-    "articles_outlet": "articles_outlet_version",
+    "articles_article": ("articles_article_version", ARTICLES),
+    "articles_outlet": ("articles_outlet_version", ARTICLES),
+    **{table: (f"{table}_version", LABELS) for table in LABEL_TABLES},
 }
 SQLITE_TRIGGERS = tuple(
-    f"{prefix}_{n}" for prefix in SQLITE_TABLES.values() for n in ("insert", "delete", "update")
+    f"{prefix}_{kind}"
+    for prefix, _ in SQLITE_TABLES.values()
+    for kind in ("insert", "delete", "update")
 )
 
 
@@ -104,9 +132,10 @@ def ensure_triggers(conn) -> None:
             return
         for statement in statements:
             cursor.execute(statement)
-        # The row itself, so that lists are cached before the first change too.
+        # The rows themselves, so that lists and label sets are cached before the first change.
         random = PG_RANDOM if conn.vendor == "postgresql" else SQLITE_RANDOM
-        cursor.execute(_BUMP[0].format(name=ARTICLES, random=random))
+        for name in (ARTICLES, LABELS):
+            cursor.execute(_BUMP[0].format(name=name, random=random))
 
 
 def drop_triggers(conn) -> None:
@@ -117,7 +146,10 @@ def drop_triggers(conn) -> None:
                 "DROP TRIGGER IF EXISTS articles_article_version_truncate ON articles_article"
             )
             cursor.execute("DROP TRIGGER IF EXISTS articles_outlet_version ON articles_outlet")
+            for table in LABEL_TABLES:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_version ON {table}")
             cursor.execute("DROP FUNCTION IF EXISTS articles_articles_changed()")
+            cursor.execute("DROP FUNCTION IF EXISTS articles_labels_changed()")
         elif conn.vendor == "sqlite":
             for name in SQLITE_TRIGGERS:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
@@ -131,12 +163,29 @@ def ensure_triggers_after_migrate(sender, using="default", **kwargs):
     ID_LISTS.clear()
     SNIPPETS.clear()
     OUTLETS.clear()
+    LABEL_SETS.clear()
     conn = connections[using]
     with conn.cursor() as cursor:
         tables = conn.introspection.table_names(cursor)
     # Only once our own migration has made the table (not on a partial or reversed migrate).
     if "articles_article" in tables and "articles_dataversion" in tables:
         ensure_triggers(conn)
+
+
+def usable(version: int | None) -> int | None:
+    """`version`, or None when caching must not be used right now (inside a transaction)."""
+    return None if connection.in_atomic_block else version
+
+
+# The 'labels' version as a column of another query (annotate(labels_version=...)): the
+# requests that need the label sets read it with a row they read anyway, not in a query of
+# its own.
+LABELS_VERSION_SQL = f"SELECT version FROM articles_dataversion WHERE name = '{LABELS}'"
+
+
+def with_labels_version(queryset):
+    """`queryset` with each row's `labels_version` (None when the row is missing)."""
+    return queryset.annotate(labels_version=RawSQL(LABELS_VERSION_SQL, ()))
 
 
 def articles_version() -> int | None:
@@ -191,6 +240,9 @@ ID_LISTS = Lru(max_size=1_000_000)
 SNIPPETS = Lru(max_size=20_000)
 # The outlets (id, name) the list's filter offers, under the articles version.
 OUTLETS = Lru(max_size=8)
+# The active label sets with their labels, under the labels version. Model instances shared by
+# every request of the process: read them, never change them.
+LABEL_SETS = Lru(max_size=4)
 
 
 def remembered(lru: Lru, version: int | None, key: tuple, compute, size=lambda value: 1):

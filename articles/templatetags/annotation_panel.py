@@ -9,6 +9,8 @@ register = template.Library()
 
 @register.inclusion_tag("articles/annotation/panel.html", takes_context=True)
 def annotation_panel(context):
-    panel = panel_context(context["request"], context["article"], context["quotes"])
+    panel = panel_context(
+        context["request"], context["article"], context["quotes"], context.get("deleted_quotes")
+    )
     panel["csp_nonce"] = context.get("csp_nonce")
     return panel

@@ -1,6 +1,9 @@
 """Annotation in the reader: labels, undo, blind mode, quotes by hand, speakers, history."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
+from django.db import connection
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
@@ -8,9 +11,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from .. import annotation
-from ..models import Article, ChangeRecord, ClaimQuote, Label, LabelSet, Quote, StanceAnnotation
+from .. import annotation, caching
+from ..models import Article, ChangeRecord, LabelSet, Quote
 from ..roles import can_annotate, require_annotator
+from .panel import EntryParts, entries_html, entry_html
 
 SESSION_SET = "label_set"
 SESSION_BLIND = "blind"
@@ -40,8 +44,65 @@ def current_label_set(request, label_sets):
     return chosen or (label_sets[0] if label_sets else None)
 
 
-def _label_sets():
-    return list(LabelSet.objects.filter(active=True).prefetch_related("labels"))
+def _label_sets(version: int | None = None):
+    """The active label sets with their labels. Given the 'labels' version (read with the
+    article or the quote, see caching.with_labels_version), outside a transaction they come
+    from this process's cache: label sets change rarely, and reading them was two queries and
+    a fifth of the reader's time."""
+    return caching.remembered(
+        caching.LABEL_SETS,
+        caching.usable(version),
+        ("label sets",),
+        lambda: list(LabelSet.objects.filter(active=True).prefetch_related("labels")),
+    )
+
+
+def _active_label(pk: int, label_sets):
+    """The label `pk` of an active label set, or None."""
+    return next((lb for ls in label_sets for lb in ls.labels.all() if lb.pk == pk), None)
+
+
+def _any_label_set(pk: int, label_sets):
+    """The label set `pk`, active or not: a label of a retired set can still be cleared."""
+    found = next((ls for ls in label_sets if ls.pk == pk), None)
+    return found or LabelSet.objects.filter(pk=pk).first()
+
+
+@dataclass
+class Stance:
+    """One analyst's label on a quote, as the panel shows it."""
+
+    annotator_id: int
+    annotator: str  # the username
+    label_id: int
+    label: str
+    colour: str
+    note: str
+
+
+# The panel's labels and claims, written out rather than built with the ORM: compiling the two
+# querysets (with their joins) cost 1.5 ms of CPU a reader page, ten times running them. Texts
+# are escaped where the panel is drawn (views.panel).
+STANCES_SQL = """
+SELECT s.quote_id, s.annotator_id, u.username, s.label_id, lb.name, lb.colour, s.note
+FROM articles_stanceannotation s
+JOIN auth_user u ON u.id = s.annotator_id
+JOIN articles_label lb ON lb.id = s.label_id
+WHERE s.label_set_id = %s AND s.quote_id IN ({ids})
+ORDER BY u.username
+"""
+CLAIMS_SQL = """
+SELECT link.quote_id, c.id, c.text
+FROM articles_claimquote link JOIN articles_claim c ON c.id = link.claim_id
+WHERE link.quote_id IN ({ids})
+ORDER BY c.text, c.id
+"""
+
+
+def _rows(sql, params, ids):
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(ids=", ".join(["%s"] * len(ids))), [*params, *ids])
+        return cursor.fetchall()
 
 
 def annotate_quotes(request, quotes, label_set):
@@ -53,13 +114,8 @@ def annotate_quotes(request, quotes, label_set):
     for q in quotes:
         q.my_stance, q.other_stances, q.hidden_stances, q.claim_list = None, [], 0, []
     if label_set is not None and quotes:
-        stances = (
-            StanceAnnotation.objects.filter(quote_id__in=by_quote, label_set=label_set)
-            .select_related("annotator", "label")
-            .order_by("annotator__username")
-        )
-        for stance in stances:
-            q = by_quote[stance.quote_id]
+        for quote_id, *fields in _rows(STANCES_SQL, [label_set.pk], list(by_quote)):
+            q, stance = by_quote[quote_id], Stance(*fields)
             if stance.annotator_id == user.pk:
                 q.my_stance = stance
             else:
@@ -69,48 +125,60 @@ def annotate_quotes(request, quotes, label_set):
                 if q.my_stance is None:
                     q.hidden_stances, q.other_stances = len(q.other_stances), []
     if quotes:
-        links = ClaimQuote.objects.filter(quote_id__in=by_quote).select_related("claim")
-        for link in links.order_by("claim__text"):
-            by_quote[link.quote_id].claim_list.append(link.claim)
+        for quote_id, pk, text in _rows(CLAIMS_SQL, [], list(by_quote)):
+            by_quote[quote_id].claim_list.append(ClaimRef(pk, text))
     return blind
 
 
-def panel_context(request, article, quotes):
-    label_sets = _label_sets()
+@dataclass
+class ClaimRef:
+    """A claim a quote makes, as the panel links it."""
+
+    pk: int
+    text: str
+
+
+def panel_context(request, article, quotes, deleted_quotes=None):
+    """The panel of the article's (visible) quotes. `deleted_quotes` are read here unless the
+    caller read them with the others; `article.labels_version`, when the caller read it,
+    lets the label sets come from the cache."""
+    label_sets = _label_sets(getattr(article, "labels_version", None))
     label_set = current_label_set(request, label_sets)
+    labels = list(label_set.labels.all()) if label_set else []
     quotes = list(quotes)
     blind = annotate_quotes(request, quotes, label_set)
+    if deleted_quotes is None:
+        deleted_quotes = article.quotes.filter(deleted_at__isnull=False).order_by("start")
+    speakers = sorted({q.speaker for q in quotes if q.speaker_id}, key=lambda s: (s.name, s.pk))
+    writer = can_annotate(request.user)
+    parts = EntryParts(request, label_set, labels, writer, speakers)
     return {
         "article": article,
         "quotes": quotes,
+        "entries_html": entries_html(parts, quotes),
         "label_sets": label_sets,
         "label_set": label_set,
-        "labels": list(label_set.labels.all()) if label_set else [],
+        "labels": labels,
         "blind": blind,
-        "can_annotate": can_annotate(request.user),
-        "deleted_quotes": list(article.quotes.filter(deleted_at__isnull=False).order_by("start")),
-        "speakers": sorted(
-            {q.speaker for q in quotes if q.speaker_id}, key=lambda s: (s.name, s.pk)
-        ),
+        "can_annotate": writer,
+        "deleted_quotes": list(deleted_quotes),
         "request": request,
     }
 
 
 def _entry(request, quote, status=200, error=None, label_set=None):
-    """The quote's entry in the panel, for htmx to swap in place."""
+    """The quote's entry in the panel, for htmx to swap in place. The quote comes from
+    _visible_quote (its speaker and the labels version read with it)."""
     if label_set is None:
-        label_set = current_label_set(request, _label_sets())
-    blind = annotate_quotes(request, [quote], label_set)
-    context = {
-        "quote": quote,
-        "label_set": label_set,
-        "labels": list(label_set.labels.all()) if label_set else [],
-        "blind": blind,
-        "can_annotate": can_annotate(request.user),
-        "error": error,
-        "article": quote.article,
-    }
-    return render(request, "articles/annotation/panel.html#entry", context, status=status)
+        label_sets = _label_sets(getattr(quote, "labels_version", None))
+        label_set = current_label_set(request, label_sets)
+    annotate_quotes(request, [quote], label_set)
+    labels = list(label_set.labels.all()) if label_set else []
+    # The speaker menu of one entry offers the quote's own speaker (the panel offers all of
+    # the article's): the template's entry offered none, and saving it cleared the speaker.
+    speakers = [quote.speaker] if quote.speaker_id else []
+    parts = EntryParts(request, label_set, labels, can_annotate(request.user), speakers)
+    return HttpResponse(entry_html(parts, quote, error), status=status)
 
 
 def _back_to(request, article_id):
@@ -121,8 +189,10 @@ def _back_to(request, article_id):
 
 
 def _visible_quote(pk, deleted_too=False):
-    quotes = Quote.objects.select_related("article", "speaker").filter(
-        article__deleted_at__isnull=True
+    """The quote with its speaker and the labels version; not its article, whose body and raw
+    text can be megabytes that no quote request needs (quote.article_id is enough)."""
+    quotes = caching.with_labels_version(
+        Quote.objects.select_related("speaker").filter(article__deleted_at__isnull=True)
     )
     if not deleted_too:
         quotes = quotes.filter(deleted_at__isnull=True)
@@ -138,21 +208,16 @@ def label_quote(request, pk):
     _writer(request)
     quote = _visible_quote(pk)
     label_id = request.POST.get("label", "")
+    label_sets = _label_sets(quote.labels_version)
     label_set = None
     try:
         if label_id == "":
-            label_set = LabelSet.objects.filter(
-                pk=_int(request.POST.get("label_set"), "label_set")
-            ).first()
+            label_set = _any_label_set(_int(request.POST.get("label_set"), "label_set"), label_sets)
             if label_set is None:
                 raise annotation.Invalid("No such label set.")
             annotation.remove_label(request.user, quote, label_set.pk, session=request.session)
         else:
-            label = (
-                Label.objects.select_related("label_set")
-                .filter(pk=_int(label_id, "label"), label_set__active=True)
-                .first()
-            )
+            label = _active_label(_int(label_id, "label"), label_sets)
             if label is None:
                 raise annotation.Invalid("No such label.")
             label_set = label.label_set
@@ -172,7 +237,9 @@ def label_quote(request, pk):
 def undo(request, pk):
     """Undo the analyst's last label change in this article."""
     _writer(request)
-    article = get_object_or_404(Article.objects.visible(), pk=pk)
+    # The panel needs only the article's id (and the labels version), not its texts.
+    visible = caching.with_labels_version(Article.objects.visible().only("pk"))
+    article = get_object_or_404(visible, pk=pk)
     record = annotation.undo_last(request.user, article.pk, request.session)
     if record is None:
         messages.info(request, "Nothing to undo.")

@@ -378,10 +378,12 @@ def outlet_options(selected: int | None, version: int | None) -> SafeString:
 
 @require_GET
 def article_reader(request, pk):
-    article = get_object_or_404(
-        Article.objects.visible().select_related("outlet", "story").defer("raw_text"), pk=pk
-    )
-    quotes = list(article.quotes.visible().select_related("speaker").order_by("start", "id"))
+    # The labels version rides along with the article, for the annotation panel's label sets.
+    articles = Article.objects.visible().select_related("outlet", "story").defer("raw_text")
+    article = get_object_or_404(caching.with_labels_version(articles), pk=pk)
+    # Deleted quotes too, in the same query: the panel lists them to be restored.
+    every_quote = list(article.quotes.select_related("speaker").order_by("start", "id"))
+    quotes = [quote for quote in every_quote if quote.deleted_at is None]
     speakers = Counter()
     names = {}
     for quote in quotes:
@@ -398,36 +400,56 @@ def article_reader(request, pk):
             speakers.items(), key=lambda item: (-item[1], names[item[0]] is None, item[0] or 0)
         )
     ]
-    coverage = []
-    for link in (
-        CoverageLink.objects.filter(Q(article_a=article) | Q(article_b=article))
-        .exclude(status=CoverageLink.REJECTED)
-        .select_related("article_a__outlet", "article_b__outlet")
-        .defer(
-            "article_a__body",
-            "article_a__raw_text",
-            "article_a__import_notes",
-            "article_b__body",
-            "article_b__raw_text",
-            "article_b__import_notes",
-            "evidence",
-        )
-        .order_by("status", "-score", "id")[:100]
-    ):
-        other = link.article_b if link.article_a_id == article.pk else link.article_a
-        if other.deleted_at is None:
-            coverage.append({"link": link, "article": other})
     return render(
         request,
         "articles/reader.html",
         {
             "article": article,
             "quotes": quotes,
+            "deleted_quotes": [quote for quote in every_quote if quote.deleted_at is not None],
             "body_html": body_html(article.body, quotes),
             "speakers": speaker_list,
-            "coverage": coverage,
+            "coverage": coverage_rows(article.pk),
         },
     )
+
+
+# The reader's coverage list in one statement, written out: the ORM's queryset (both ends of
+# the link joined with their outlets, big columns deferred) cost 1.6 ms of CPU to compile, ten
+# times running it. A link counts unless rejected or its other article is in the bin, as in
+# the list's counts (PAGE_ROWS_SQL); those are left out before the limit, not after it.
+COVERAGE_SQL = """
+SELECT other.id, other.title, o.name, l.relation, l.status, l.score
+FROM articles_coveragelink l
+JOIN articles_article other ON other.id = CASE WHEN l.article_a_id = %s
+  THEN l.article_b_id ELSE l.article_a_id END
+LEFT JOIN articles_outlet o ON o.id = other.outlet_id
+WHERE (l.article_a_id = %s OR l.article_b_id = %s) AND l.status <> %s
+  AND other.deleted_at IS NULL
+ORDER BY l.status, l.score DESC, l.id
+LIMIT 100
+"""
+
+
+@dataclass
+class CoverageRow:
+    """Another article linked to the one being read, and how."""
+
+    article_id: int
+    title: str
+    outlet_name: str | None
+    relation: str
+    status: str
+    score: float
+
+    def get_absolute_url(self):
+        return reader_url(self.article_id)
+
+
+def coverage_rows(pk: int) -> list[CoverageRow]:
+    with connection.cursor() as cursor:
+        cursor.execute(COVERAGE_SQL, [pk, pk, pk, CoverageLink.REJECTED])
+        return [CoverageRow(*row) for row in cursor.fetchall()]
 
 
 def body_html(body: str, quotes: list) -> SafeString:
