@@ -379,3 +379,18 @@ def test_a_file_with_a_quote_breaking_the_models_rules_is_named_and_not_written(
     assert err.startswith(f"1.txt: failed: invalid quote at {where}: {reason}"), err
     assert list(SourceFile.objects.values_list("name", flat=True)) == ["0.txt"]
     assert Article.objects.count() == 1 and Quote.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_file_the_database_refuses_in_a_batch_is_named_and_the_others_land(tmp_path, monkeypatch):
+    """As when another import wrote the same bytes between our look-up and our write: the
+    batch's one statement fails, then each file is written alone."""
+    for n in range(3):
+        (tmp_path / f"{n}.txt").write_text(f"Talks on day {n}\n\nThe minister said: “We go on.”\n")
+    run_import(tmp_path / "1.txt")
+    monkeypatch.setattr(importing.ArticleImporter, "_existing", lambda self, shas: {})
+    code, out, err = run_import(tmp_path)
+    assert code == 1 and summary(out) == {"imported": "2", "duplicates": "0", "failed": "1"}
+    assert err.startswith("1.txt: failed: database refused the article, nothing saved"), err
+    assert Article.objects.count() == 3 and Quote.objects.count() == 3
+    assert sorted(SourceFile.objects.values_list("name", flat=True)) == ["0.txt", "1.txt", "2.txt"]
