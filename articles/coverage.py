@@ -6,10 +6,12 @@ A restore leaves them empty and `manage.py suggest_links` rebuilds them; links a
 analysts' work, are exported and restored as they were.
 """
 
+from array import array
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
+import numpy as np
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, TextField
 from django.db.models.functions import Cast
@@ -25,12 +27,12 @@ from .models import (
     Story,
     TermCount,
 )
+from .text.link_index import IndexEntry, index_entry_args
 from .text.story import (
     Fingerprint,
     StoryProfile,
     StoryScorer,
     fingerprint,
-    fingerprint_args,
     profile_from_dict,
     profile_to_dict,
     score_batch,
@@ -44,6 +46,12 @@ BANDS = 16
 # A key shared by more articles than this names something common ("Putin", "government"):
 # following it would compare a new article with thousands, so it finds no candidates.
 KEY_CAP = 100
+# A blocking key held by at most this many articles (a rare name, an unusual word) is telling
+# on its own: sharing it makes two articles candidates. Two articles that share only commoner
+# keys (up to KEY_CAP holders) must share two of them. On the 20,000-article scale corpus the
+# pairs that shared just one key of more than 20 holders were 46% of all pairs compared, and 1
+# in 3,000 of them scored as even related.
+RARE_KEY = 20
 # Up to this many keys (one article's bands and blocking keys) are looked up one by one.
 FEW_KEYS = 64
 # The number of indexed articles is kept as the count of this (impossible) term.
@@ -139,27 +147,12 @@ def _store_index(articles: list[Article], prints: list[Fingerprint]) -> None:
 
 
 def _store_keys(articles: list[Article], prints: list[Fingerprint]) -> None:
-    """Insert the band and blocking keys of these articles.
-
-    About thirty rows per article: plain parameterised INSERTs, because building a model
-    instance per row was the slowest part of indexing a whole corpus.
-    """
-    for model, rows in (
-        (BandKey, [(a.pk, k) for a, p in zip(articles, prints, strict=True) for k in p.band_keys]),
-        (
-            BlockingKey,
-            [(a.pk, k) for a, p in zip(articles, prints, strict=True) for k in p.blocking_keys],
-        ),
-    ):
-        quote = connection.ops.quote_name
-        sql = (
-            f"INSERT INTO {quote(model._meta.db_table)} "
-            f"({quote(model._meta.get_field('article').column)}, "
-            f"{quote(model._meta.get_field('key').column)}) VALUES (%s, %s)"
-        )
-        with connection.cursor() as cursor:
-            for chunk in _chunks(rows, 5000):
-                cursor.executemany(sql, chunk)
+    """Insert the band and blocking keys of these articles (about thirty rows each)."""
+    pairs = list(zip(articles, prints, strict=True))
+    _insert_rows(BandKey, ("article", "key"), [(a.pk, k) for a, p in pairs for k in p.band_keys])
+    _insert_rows(
+        BlockingKey, ("article", "key"), [(a.pk, k) for a, p in pairs for k in p.blocking_keys]
+    )
 
 
 def _usable(model, keys: set) -> dict:
@@ -193,11 +186,30 @@ def _usable(model, keys: set) -> dict:
 
 
 def candidates(article_id: int, bands: Iterable[int], blocks: Iterable[str]) -> set[int]:
-    """Copy candidates (a shared LSH band) and story candidates (a shared blocking key)."""
+    """Copy candidates (a shared LSH band) and story candidates (shared blocking keys)."""
+    bands, blocks = set(bands), set(blocks)
+    return _partners(
+        article_id, bands, blocks, _usable(BandKey, bands), _usable(BlockingKey, blocks)
+    )
+
+
+def _partners(
+    article_id: int, bands: Iterable[int], blocks: Iterable[str], band_holders, block_holders
+) -> set[int]:
+    """The candidates of one article, from the holders of its usable keys: any article that
+    shares a band with it, or a telling blocking key (at most RARE_KEY holders), or two
+    commoner ones. `candidate_pairs` applies the same rule to a whole corpus."""
     found = set()
-    for model, keys in ((BandKey, bands), (BlockingKey, blocks)):
-        for holders in _usable(model, set(keys)).values():
+    for key in bands:
+        found |= band_holders.get(key, set())
+    common = Counter()
+    for key in blocks:
+        holders = block_holders.get(key, set())
+        if len(holders) <= RARE_KEY:
             found |= holders
+        else:
+            common.update(holders)
+    found.update(other for other, shared in common.items() if shared >= 2)
     found.discard(article_id)
     return found
 
@@ -286,12 +298,7 @@ def index_articles(articles: Iterable[Article]) -> int:
     blocks = _usable(BlockingKey, {k for p in prints for k in p.blocking_keys})
     pairs = set()
     for article, p in zip(articles, prints, strict=True):
-        found = set()
-        for key in p.band_keys:
-            found |= bands.get(key, set())
-        for key in p.blocking_keys:
-            found |= blocks.get(key, set())
-        found.discard(article.pk)
+        found = _partners(article.pk, p.band_keys, p.blocking_keys, bands, blocks)
         pairs.update((min(article.pk, o), max(article.pk, o)) for o in found)
     created = 0
     if pairs:
@@ -506,63 +513,93 @@ def merge_stories(user, story: Story, other: Story) -> CoverageLink:
 # --- whole corpus ------------------------------------------------------------------------------
 
 
+class _KeyColumns:
+    """(key, article id) rows kept in two flat arrays while a corpus is indexed, so candidate
+    pairs come from memory instead of reading a million key rows back from the database."""
+
+    def __init__(self):
+        self.keys = array("q")
+        self.ids = array("q")
+        self.codes: dict[str, int] = {}  # blocking keys are strings: each gets a number
+
+    def add(self, article_id: int, keys: Iterable) -> None:
+        for key in keys:
+            if isinstance(key, str):
+                key = self.codes.setdefault(key, len(self.codes))
+            self.keys.append(key)
+            self.ids.append(article_id)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.frombuffer(self.keys, dtype=np.int64), np.frombuffer(self.ids, dtype=np.int64)
+
+
 def rebuild_index(batch: int = 500, workers: int = 1, progress=None) -> dict:
     """Index every article again from scratch and suggest links, in near-linear time.
 
     Phase 1 streams articles in batches (text analysis spread over `workers` processes) and
-    writes fingerprints and keys in bulk. Phase 2 streams each key table sorted by key: the
-    articles under one key (if not too many) are candidate pairs. Phase 3 compares the pairs,
-    a batch of articles at a time, with the whole corpus's document frequencies.
+    writes fingerprints and keys in bulk. Phase 2 groups the articles under each key (kept in
+    memory while writing them): pairs under a usable key are candidates. Phase 3 compares the
+    pairs, a batch of articles at a time, with the whole corpus's document frequencies.
     """
     ArticleFingerprint.objects.all().delete()
     BandKey.objects.all().delete()
     BlockingKey.objects.all().delete()
     TermCount.objects.all().delete()
     doc_freq: Counter[str] = Counter()
+    bands, blocks = _KeyColumns(), _KeyColumns()
     indexed = 0
     articles = (
         Article.objects.visible()
         .order_by("pk")
-        .only("pk", "title", "body", "published")
+        .values_list("pk", "title", "body", "published")
         .iterator(chunk_size=batch)
     )
     pool = process_pool(workers) if workers > 1 else None
     try:
-        pending: list[Article] = []
+        pending: list[tuple] = []
         # The batch the workers are reading while this process writes the one before it.
         in_flight: list = []
 
-        def write(batch_articles: list[Article], prints: Iterable[Fingerprint]) -> None:
-            prints = list(prints)
+        def write(ids: list[int], entries: Iterable[IndexEntry]) -> None:
+            rows = list(zip(ids, entries, strict=True))
             with transaction.atomic():
-                ArticleFingerprint.objects.bulk_create(
-                    (
-                        ArticleFingerprint(
-                            article=a,
-                            minhash=list(p.signature),
-                            profile=profile_to_dict(p.profile),
-                        )
-                        for a, p in zip(batch_articles, prints, strict=True)
-                    ),
-                    batch_size=500,
+                _insert_rows(
+                    ArticleFingerprint,
+                    ("article", "minhash", "profile"),
+                    [(i, e.minhash_json, e.profile_json) for i, e in rows],
+                    json_columns=2,
                 )
-                _store_keys(batch_articles, prints)
-            for p in prints:
-                doc_freq.update(_counted_terms(p.profile))
+                _insert_rows(
+                    BandKey,
+                    ("article", "key"),
+                    [(i, k) for i, e in rows for k in e.band_keys],
+                )
+                _insert_rows(
+                    BlockingKey,
+                    ("article", "key"),
+                    [(i, k) for i, e in rows for k in e.blocking_keys],
+                )
+            for article_id, entry in rows:
+                bands.add(article_id, entry.band_keys)
+                blocks.add(article_id, entry.blocking_keys)
+                doc_freq.update(t for t in entry.terms if len(t) <= TERM_MAX)
 
         def flush():
-            args = [_fingerprint_args(a) for a in pending]
+            args = [
+                (title, body, published.date() if published else None, NUM_PERM, BANDS)
+                for _, title, body, published in pending
+            ]
             if pool is not None:
-                prints = pool.map(fingerprint_args, args, chunksize=max(1, len(args) // 8))
+                entries = pool.map(index_entry_args, args, chunksize=max(1, len(args) // 8))
             else:
-                prints = [fingerprint_args(x) for x in args]
+                entries = [index_entry_args(x) for x in args]
             if in_flight:
                 write(*in_flight.pop())
-            in_flight.append((list(pending), prints))
+            in_flight.append(([pk for pk, *_ in pending], entries))
             pending.clear()
 
-        for article in articles:
-            pending.append(article)
+        for row in articles:
+            pending.append(row)
             indexed += 1
             if len(pending) >= batch:
                 flush()
@@ -574,14 +611,12 @@ def rebuild_index(batch: int = 500, workers: int = 1, progress=None) -> dict:
             write(*in_flight.pop())
         doc_freq[TOTAL] = indexed
         with transaction.atomic():
-            TermCount.objects.bulk_create(
-                (TermCount(term=t, articles=n) for t, n in doc_freq.items()), batch_size=2000
-            )
+            _insert_rows(TermCount, ("term", "articles"), list(doc_freq.items()))
     finally:
         if pool is not None:
             pool.shutdown()
 
-    pairs = candidate_pairs()
+    pairs = candidate_pairs(bands.arrays(), blocks.arrays())
     if progress:
         progress(f"{len(pairs)} candidate pairs")
     created = suggest_pairs(pairs, dict(doc_freq), indexed, SCORE_BATCH, workers)
@@ -593,33 +628,80 @@ def rebuild_index(batch: int = 500, workers: int = 1, progress=None) -> dict:
     return {"articles": indexed, "pairs": len(pairs), "suggested": created}
 
 
-def candidate_pairs() -> set[tuple[int, int]]:
-    """Every pair of articles sharing a usable key, read from the key tables sorted by key."""
-    pairs: set[tuple[int, int]] = set()
-    for model in (BandKey, BlockingKey):
-        rows = model.objects.order_by("key", "article_id").values_list("key", "article_id")
-        group, current = [], object()
-        for key, article_id in rows.iterator(chunk_size=5000):
-            if key != current:
-                _pairs_of(group, pairs)
-                group, current = [], key
-            group.append(article_id)
-        _pairs_of(group, pairs)
-    return pairs
+def _insert_rows(model, fields: tuple[str, ...], rows: list[tuple], json_columns: int = 0) -> None:
+    """Plain parameterised INSERTs of many rows: building a model instance per row was the
+    slowest part of indexing a whole corpus. The last `json_columns` values are JSON text."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
+    # PostgreSQL takes JSON text into a jsonb column only with a cast; SQLite stores the text.
+    json_value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    values = ", ".join(["%s"] * (len(fields) - json_columns) + [json_value] * json_columns)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({values})"
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, 5000):
+            cursor.executemany(sql, chunk)
 
 
-def _pairs_of(group: list[int], pairs: set) -> None:
-    if 2 <= len(group) <= KEY_CAP + 1:
-        group = sorted(set(group))
-        for i, a in enumerate(group):
-            for b in group[i + 1 :]:
-                pairs.add((a, b))
+# Pairs of article ids travel as one 64-bit number each: the first id above, the second below.
+_ID_BITS = 32
+_LOW_ID = (1 << _ID_BITS) - 1
+
+
+def pair_codes(pairs: Iterable[tuple[int, int]]) -> np.ndarray:
+    """Pairs (lower id first) as sorted 64-bit codes, the form the rebuild handles them in."""
+    codes = [(a << _ID_BITS) | b for a, b in pairs]
+    return np.unique(np.array(codes, dtype=np.int64))
+
+
+def _split(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return codes >> _ID_BITS, codes & _LOW_ID
+
+
+def candidate_pairs(
+    bands: tuple[np.ndarray, np.ndarray], blocks: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """Every candidate pair, as sorted codes, from (keys, article ids) of both key kinds.
+
+    The same rule as one article's lookup (`_partners`): a shared band; a shared telling
+    blocking key (at most RARE_KEY holders); or two shared blocking keys of up to KEY_CAP + 1
+    holders each.
+    """
+    band_pairs, _ = _pairs_under_keys(*bands)
+    block_pairs, holders = _pairs_under_keys(*blocks)
+    common, times = np.unique(block_pairs[holders > RARE_KEY], return_counts=True)
+    return np.unique(
+        np.concatenate([band_pairs, block_pairs[holders <= RARE_KEY], common[times >= 2]])
+    )
+
+
+def _pairs_under_keys(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of articles that share a key of 2 to KEY_CAP + 1 holders, once per key, with
+    the number of holders of the key that joined them."""
+    order = np.lexsort((ids, keys))
+    keys, ids = keys[order], ids[order]
+    distinct = np.ones(len(keys), dtype=bool)
+    distinct[1:] = (keys[1:] != keys[:-1]) | (ids[1:] != ids[:-1])
+    keys, ids = keys[distinct], ids[distinct]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else keys
+    sizes = np.diff(np.r_[starts, len(keys)])
+    found, holders = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    # Keys with the same number of holders form one matrix (a key a row, its holders sorted),
+    # and all their pairs are two column picks of it.
+    for size in np.unique(sizes):
+        if not 2 <= size <= KEY_CAP + 1:
+            continue
+        members = ids[starts[sizes == size][:, None] + np.arange(size)]
+        first, second = np.triu_indices(size, 1)
+        codes = ((members[:, first] << _ID_BITS) | members[:, second]).ravel()
+        found.append(codes)
+        holders.append(np.full(len(codes), size, dtype=np.int64))
+    return np.concatenate(found), np.concatenate(holders)
 
 
 def suggest_pairs(
-    pairs: set[tuple[int, int]], doc_freq, n_docs: int, batch: int = 500, workers: int = 1
+    pairs: np.ndarray, doc_freq, n_docs: int, batch: int = 500, workers: int = 1
 ) -> int:
-    """Compare candidate pairs, a batch of articles at a time, and store suggestions.
+    """Compare candidate pairs (codes), a batch of articles at a time, and store suggestions.
 
     With several workers the comparisons run in worker processes while this one reads the
     next batch's profiles and writes the last batch's links.
@@ -661,37 +743,47 @@ def suggest_pairs(
     return created
 
 
-def _in_walk_order(pairs: set[tuple[int, int]]) -> tuple[list[int], dict[int, list[int]]]:
-    """The articles in the order of a breadth-first walk of the candidate graph, each with the
-    partners it met earlier in the walk.
+def _in_walk_order(pairs: np.ndarray) -> tuple[list[int], dict[int, list[int]]]:
+    """The articles in the order of a breadth-first walk of the candidate graph (pair codes),
+    each with the partners it met earlier in the walk.
 
     A batch then holds articles that are candidates of one another, so it reads (and a worker
     decodes) far fewer profiles than a batch of consecutive ids, whose partners are scattered
     over the whole corpus. Every pair is still compared exactly once.
     """
-    neighbours: dict[int, list[int]] = defaultdict(list)
-    for a, b in pairs:
-        neighbours[a].append(b)
-        neighbours[b].append(a)
-    order: dict[int, int] = {}
-    for start in sorted(neighbours):
-        if start in order:
+    lower, upper = _split(pairs)
+    nodes = np.unique(np.concatenate([lower, upper]))
+    a, b = np.searchsorted(nodes, lower), np.searchsorted(nodes, upper)
+    # Neighbours of each node, sorted: the walk takes them in id order, as lists (fast to index).
+    source, target = np.concatenate([a, b]), np.concatenate([b, a])
+    by_source = np.lexsort((target, source))
+    target = target[by_source].tolist()
+    bounds = np.searchsorted(source[by_source], np.arange(len(nodes) + 1)).tolist()
+    position = [-1] * len(nodes)
+    walked = 0
+    for start in range(len(nodes)):
+        if position[start] >= 0:
             continue
-        order[start] = len(order)
+        position[start] = walked
+        walked += 1
         queue = deque([start])
         while queue:
-            for other in sorted(neighbours[queue.popleft()]):
-                if other not in order:
-                    order[other] = len(order)
+            node = queue.popleft()
+            for other in target[bounds[node] : bounds[node + 1]]:
+                if position[other] < 0:
+                    position[other] = walked
+                    walked += 1
                     queue.append(other)
-    del neighbours
-    earlier: dict[int, list[int]] = defaultdict(list)
-    for a, b in pairs:
-        if order[a] > order[b]:
-            earlier[a].append(b)
-        else:
-            earlier[b].append(a)
-    return sorted(earlier, key=order.__getitem__), earlier
+    position = np.array(position, dtype=np.int64)
+    # Each pair is compared by its later article in the walk.
+    later_is_a = position[a] > position[b]
+    first, other = np.where(later_is_a, a, b), np.where(later_is_a, b, a)
+    by_walk = np.lexsort((nodes[other], position[first]))
+    first, other = nodes[first[by_walk]].tolist(), nodes[other[by_walk]].tolist()
+    earlier: dict[int, list[int]] = {}
+    for x, y in zip(first, other, strict=True):
+        earlier.setdefault(x, []).append(y)
+    return list(earlier), earlier
 
 
 def _save_suggestions_bulk(links: list[CoverageLink]) -> int:

@@ -214,12 +214,12 @@ def test_rebuilding_in_worker_processes_suggests_what_one_process_suggests():
 
 
 def test_scoring_walk_compares_every_candidate_pair_once_with_partners_close_by():
-    from articles.coverage import _in_walk_order
+    from articles.coverage import _in_walk_order, pair_codes
 
     # Two cliques joined by one pair, ids interleaved so id order would scatter them.
     group_a, group_b = [1, 3, 5, 7], [2, 4, 6, 8]
     pairs = {(x, y) for g in (group_a, group_b) for x in g for y in g if x < y} | {(7, 8)}
-    order, partners = _in_walk_order(pairs)
+    order, partners = _in_walk_order(pair_codes(pairs))
     assert len(order) == len(set(order))
     seen = [tuple(sorted((a, b))) for a in order for b in partners[a]]
     assert sorted(seen) == sorted(pairs)
@@ -245,3 +245,62 @@ def test_one_articles_keys_and_a_batchs_keys_obey_the_same_cap():
     many = _usable(BlockingKey, {"n:edge", "n:over"} | {f"t:x{i}" for i in range(FEW_KEYS)})
     assert dict(few) == {"n:edge": {a.pk}}
     assert dict(many) == {"n:edge": {a.pk}}
+
+
+def _columns(holders_by_key: dict) -> tuple:
+    import numpy as np
+
+    rows = [(key, article) for key, holders in holders_by_key.items() for article in holders]
+    keys, ids = zip(*rows, strict=True) if rows else ((), ())
+    return np.array(keys, dtype=np.int64), np.array(ids, dtype=np.int64)
+
+
+def _key_layout():
+    """Articles 1..200 under invented keys: one band shared by 1 and 2; a telling (rare)
+    blocking key of 3, 4 and 5; two commoner keys, each alone not enough, both shared by 6
+    and 7; and a key of more than KEY_CAP + 1 holders, which joins no one."""
+    from articles.coverage import RARE_KEY
+
+    common = list(range(8, 8 + RARE_KEY))  # with 6 or 7: RARE_KEY + 1 holders
+    bands = {101: [1, 2], 102: [3]}
+    blocks = {
+        1: [3, 4, 5],
+        2: [6, 7, *common],
+        3: [6, 7, *[c + 100 for c in common]],
+        4: [6, *common[:5], *range(30, 30 + KEY_CAP)],
+        5: [9, 60],
+    }
+    return bands, blocks
+
+
+def test_candidate_pairs_need_a_band_a_telling_key_or_two_commoner_keys():
+    from articles.coverage import _split, candidate_pairs
+
+    bands, blocks = _key_layout()
+    lower, upper = _split(candidate_pairs(_columns(bands), _columns(blocks)))
+    pairs = set(zip(lower.tolist(), upper.tolist(), strict=True))
+    assert (1, 2) in pairs
+    assert {(3, 4), (3, 5), (4, 5)} <= pairs
+    assert (6, 7) in pairs
+    assert (9, 60) in pairs
+    # Sharing only one commoner key: 6 and 8 (key 2 only; key 4 is over the cap).
+    assert (6, 8) not in pairs and (7, 8) not in pairs and (8, 9) not in pairs
+    assert (6, 30) not in pairs
+    assert all(a < b for a, b in pairs)
+
+
+def test_one_article_finds_the_candidates_a_rebuild_pairs_it_with():
+    from articles.coverage import KEY_CAP, _partners, _split, candidate_pairs
+
+    bands, blocks = _key_layout()
+    lower, upper = _split(candidate_pairs(_columns(bands), _columns(blocks)))
+    pairs = set(zip(lower.tolist(), upper.tolist(), strict=True))
+    usable = {k: set(v) for k, v in blocks.items() if len(v) <= KEY_CAP + 1}
+    for article in range(1, 200):
+        own_bands = [k for k, v in bands.items() if article in v]
+        own_blocks = [k for k, v in blocks.items() if article in v]
+        expected = {b for a, b in pairs if a == article} | {a for a, b in pairs if b == article}
+        found = _partners(
+            article, own_bands, own_blocks, {k: set(v) for k, v in bands.items()}, usable
+        )
+        assert found == expected, article
