@@ -173,6 +173,30 @@ def test_a_long_article_with_many_quotes_runs_a_bounded_number_of_queries(
     )
     client = client_for(victor)
     client.get(f"/articles/{article.pk}/")
-    with django_assert_max_num_queries(12):
+    # session, user, article, quotes, coverage, label sets and their labels (cached outside
+    # a transaction), the quotes' labels, claims: none per quote.
+    with django_assert_max_num_queries(9):
         response = client.get(f"/articles/{article.pk}/")
     assert response.content.decode().count('<mark class="quote') == 150
+
+
+def test_a_link_to_an_article_in_the_bin_is_not_listed(client_for, victor, article):
+    binned = make_article("Binned copy", "Binned body", deleted_at=timezone.now())
+    a, b = sorted([article.pk, binned.pk])
+    CoverageLink.objects.create(
+        article_a_id=a, article_b_id=b, relation="duplicate", status="confirmed", score=1.0
+    )
+    html = client_for(victor).get(f"/articles/{article.pk}/").content.decode()
+    assert f'href="/articles/{binned.pk}/"' not in html
+    assert "Binned copy" not in html
+
+
+def test_the_outlet_and_an_untitled_story_are_named(client_for, victor, db):
+    story = Story.objects.create(title="")
+    outlet = Outlet.objects.create(name="Izvestia <daily>")
+    article = make_article("Untitled story", "Some body.", outlet=outlet, story=story)
+    html = client_for(victor).get(f"/articles/{article.pk}/").content.decode()
+    assert f"All articles in Story {story.pk}</a>" in html
+    assert "Izvestia &lt;daily&gt;" in html
+    bare = make_article("No outlet", "Other body.")
+    assert "Unknown outlet" in client_for(victor).get(f"/articles/{bare.pk}/").content.decode()
