@@ -6,6 +6,7 @@ A restore leaves them empty and `manage.py suggest_links` rebuilds them; links a
 analysts' work, are exported and restored as they were.
 """
 
+import json
 from array import array
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
@@ -98,45 +99,108 @@ def _counted_terms(profile: StoryProfile) -> list[str]:
     return [t for t in profile.terms if len(t) <= TERM_MAX]
 
 
+# The incremental path (an import batch, one new article) runs a dozen small statements per
+# article: written out as plain SQL, because compiling them through the ORM cost more CPU than
+# running them.
+
+
+def _name(model, field: str = "") -> str:
+    """The quoted table name of `model`, or the quoted column of one of its fields."""
+    if field:
+        return connection.ops.quote_name(model._meta.get_field(field).column)
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
+def _json_value(value) -> object:
+    # SQLite hands JSON columns back as text; PostgreSQL's driver may decode them already.
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _add_term_counts(counts: Counter, sign: int = 1) -> None:
-    """Add each term's count to the corpus document frequencies (one UPDATE per distinct count)."""
-    by_delta: dict[int, list[str]] = defaultdict(list)
-    for term, n in counts.items():
-        by_delta[n * sign].append(term)
+    """Add each term's count to the corpus document frequencies.
+
+    Increments in the database (an upsert, or an UPDATE of the stored value), so concurrent
+    imports add up instead of overwriting each other; terms in sorted order, so two imports
+    lock the same rows in the same order.
+    """
+    table, term, articles = _name(TermCount), _name(TermCount, "term"), _name(TermCount, "articles")
+    rows = [(t, counts[t] * sign) for t in sorted(counts)]
     if sign > 0:
-        for chunk in _chunks(sorted(counts)):
-            TermCount.objects.bulk_create(
-                [TermCount(term=t, articles=0) for t in chunk], ignore_conflicts=True
-            )
-    for delta, terms in by_delta.items():
-        for chunk in _chunks(sorted(terms)):
-            # F() increments: concurrent imports add up instead of overwriting each other.
-            TermCount.objects.filter(term__in=chunk).update(articles=F("articles") + delta)
+        sql = (
+            f"INSERT INTO {table} ({term}, {articles}) VALUES (%s, %s) "
+            f"ON CONFLICT ({term}) DO UPDATE SET {articles} = {table}.{articles} + excluded.{articles}"
+        )
+        params = rows
+    else:
+        sql = f"UPDATE {table} SET {articles} = {articles} + %s WHERE {term} = %s"
+        params = [(n, t) for t, n in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _stored_profiles(article_ids: Iterable[int]) -> Iterator[tuple[int, str, object, object]]:
+    """(article id, language, profile, signature) of the indexed articles among these that are
+    not in the bin; profile and signature as the driver returns JSON (see `_json_value`)."""
+    fp, article = _name(ArticleFingerprint), _name(Article)
+    sql = (
+        f"SELECT f.{_name(ArticleFingerprint, 'article')}, a.{_name(Article, 'language')}, "
+        f"f.{_name(ArticleFingerprint, 'profile')}, f.{_name(ArticleFingerprint, 'minhash')} "
+        f"FROM {fp} f JOIN {article} a ON a.{_name(Article, 'id')} = "
+        f"f.{_name(ArticleFingerprint, 'article')} "
+        f"WHERE a.{_name(Article, 'deleted_at')} IS NULL AND "
+        f"f.{_name(ArticleFingerprint, 'article')} IN "
+    )
+    with connection.cursor() as cursor:
+        for chunk in _chunks(sorted(set(article_ids))):
+            cursor.execute(sql + f"({_placeholders(len(chunk))})", chunk)
+            yield from cursor.fetchall()
 
 
 def forget_terms(article_ids: Iterable[int]) -> None:
     """Take indexed articles out of the corpus document frequencies: before they are indexed
     again, or deleted for good (their fingerprints and keys then go by cascade)."""
     old = Counter()
-    for chunk in _chunks(list(article_ids)):
-        for profile in ArticleFingerprint.objects.filter(article_id__in=chunk).values_list(
-            "profile", flat=True
-        ):
-            old.update(_counted_terms(profile_from_dict(profile)))
-            old[TOTAL] += 1
+    table, profile, article = (
+        _name(ArticleFingerprint),
+        _name(ArticleFingerprint, "profile"),
+        _name(ArticleFingerprint, "article"),
+    )
+    with connection.cursor() as cursor:
+        for chunk in _chunks(sorted(set(article_ids))):
+            cursor.execute(
+                f"SELECT {profile} FROM {table} WHERE {article} IN ({_placeholders(len(chunk))})",
+                chunk,
+            )
+            for (stored,) in cursor.fetchall():
+                old.update(t for t in _json_value(stored).get("terms", ()) if len(t) <= TERM_MAX)
+                old[TOTAL] += 1
     if old:
         _add_term_counts(old, -1)
 
 
 def _store_index(articles: list[Article], prints: list[Fingerprint]) -> None:
-    ids = [a.pk for a in articles]
+    ids = sorted(a.pk for a in articles)
     forget_terms(ids)
-    ArticleFingerprint.objects.filter(article_id__in=ids).delete()
-    BandKey.objects.filter(article_id__in=ids).delete()
-    BlockingKey.objects.filter(article_id__in=ids).delete()
-    ArticleFingerprint.objects.bulk_create(
-        ArticleFingerprint(article=a, minhash=list(p.signature), profile=profile_to_dict(p.profile))
-        for a, p in zip(articles, prints, strict=True)
+    with connection.cursor() as cursor:
+        for model in (ArticleFingerprint, BandKey, BlockingKey):
+            for chunk in _chunks(ids):
+                cursor.execute(
+                    f"DELETE FROM {_name(model)} WHERE {_name(model, 'article')} "
+                    f"IN ({_placeholders(len(chunk))})",
+                    chunk,
+                )
+    _insert_rows(
+        ArticleFingerprint,
+        ("article", "minhash", "profile"),
+        [
+            (a.pk, json.dumps(list(p.signature)), json.dumps(profile_to_dict(p.profile)))
+            for a, p in zip(articles, prints, strict=True)
+        ],
+        json_columns=2,
     )
     _store_keys(articles, prints)
     new = Counter()
@@ -161,12 +225,16 @@ def _usable(model, keys: set) -> dict:
         # One article's keys: a query per key that stops reading after KEY_CAP + 2 holders,
         # where counting would read all the thousands of holders of a common key.
         holders = {}
-        for key in sorted(keys):
-            ids = list(
-                model.objects.filter(key=key).values_list("article_id", flat=True)[: KEY_CAP + 2]
-            )
-            if len(ids) <= KEY_CAP + 1:
-                holders[key] = set(ids)
+        sql = (
+            f"SELECT {_name(model, 'article')} FROM {_name(model)} "
+            f"WHERE {_name(model, 'key')} = %s LIMIT {KEY_CAP + 2}"
+        )
+        with connection.cursor() as cursor:
+            for key in sorted(keys):
+                cursor.execute(sql, [key])
+                ids = [row[0] for row in cursor.fetchall()]
+                if len(ids) <= KEY_CAP + 1:
+                    holders[key] = set(ids)
         return holders
     usable = []
     for chunk in _chunks(sorted(keys)):
@@ -217,47 +285,55 @@ def _partners(
 def _doc_freq(terms: set[str]) -> tuple[dict[str, int], int]:
     wanted = sorted({t for t in terms if len(t) <= TERM_MAX} | {TOTAL})
     freq = {}
-    for chunk in _chunks(wanted):
-        freq.update(TermCount.objects.filter(term__in=chunk).values_list("term", "articles"))
+    term, table = _name(TermCount, "term"), _name(TermCount)
+    sql = f"SELECT {term}, {_name(TermCount, 'articles')} FROM {table} WHERE {term} IN "
+    with connection.cursor() as cursor:
+        for chunk in _chunks(wanted):
+            cursor.execute(sql + f"({_placeholders(len(chunk))})", chunk)
+            freq.update(cursor.fetchall())
     return freq, freq.pop(TOTAL, 0)
 
 
-def _links_of(scored: Iterable[tuple]) -> list[CoverageLink]:
-    return [
-        CoverageLink(
-            article_a_id=a,
-            article_b_id=b,
-            relation=RELATIONS[relation],
-            status=CoverageLink.SUGGESTED,
-            score=score,
-            evidence=evidence,
-        )
-        for a, b, relation, score, evidence in scored
-    ]
+def _write(scored: list[tuple], existing: dict[tuple[int, int], tuple[int, str]]) -> int:
+    """Store scored pairs (first id, second id, relation, score, evidence) as suggestions:
+    new pairs inserted, pairs still only suggested refreshed, reviewed ones left alone.
 
-
-def _write(links: list[CoverageLink], existing: dict) -> int:
+    `existing` maps the pairs already linked to (link id, status). Plain SQL: a rebuild writes
+    hundreds of thousands of links, and an import a few per article.
+    """
     new, refreshed = [], []
-    for link in links:
-        old = existing.get((link.article_a_id, link.article_b_id))
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    for a, b, relation, score, evidence in scored:
+        old = existing.get((a, b))
         if old is None:
-            new.append(link)
-        elif old.status == CoverageLink.SUGGESTED:
-            old.score, old.relation, old.evidence = link.score, link.relation, link.evidence
-            refreshed.append(old)
-    CoverageLink.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
-    CoverageLink.objects.bulk_update(refreshed, ["score", "relation", "evidence"], batch_size=500)
+            new.append((a, b, RELATIONS[relation], CoverageLink.SUGGESTED, score, evidence, now))
+        elif old[1] == CoverageLink.SUGGESTED:
+            refreshed.append((score, RELATIONS[relation], json.dumps(evidence), old[0]))
+    _insert_rows(
+        CoverageLink,
+        ("article_a", "article_b", "relation", "status", "score", "created_at", "evidence"),
+        [(*row[:5], row[6], json.dumps(row[5])) for row in new],
+        json_columns=1,
+        conflict=("article_a", "article_b"),
+    )
+    if refreshed:
+        json_value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {_name(CoverageLink)} SET {_name(CoverageLink, 'score')} = %s, "
+                f"{_name(CoverageLink, 'relation')} = %s, "
+                f"{_name(CoverageLink, 'evidence')} = {json_value} "
+                f"WHERE {_name(CoverageLink, 'id')} = %s",
+                refreshed,
+            )
     return len(new)
 
 
 def _load_others(ids: Iterable[int]) -> dict[int, tuple[StoryProfile, tuple[int, ...], str]]:
-    others = {}
-    for chunk in _chunks(sorted(ids)):
-        for article_id, sig, profile, language in ArticleFingerprint.objects.filter(
-            article_id__in=chunk, article__deleted_at__isnull=True
-        ).values_list("article_id", "minhash", "profile", "article__language"):
-            others[article_id] = (profile_from_dict(profile), tuple(sig), language)
-    return others
+    return {
+        article_id: (profile_from_dict(_json_value(profile)), tuple(_json_value(sig)), language)
+        for article_id, language, profile, sig in _stored_profiles(ids)
+    }
 
 
 def _load_raw(ids: Iterable[int]) -> dict[int, tuple[str, str, str]]:
@@ -312,11 +388,11 @@ def index_articles(articles: Iterable[Article]) -> int:
             terms.update(profile.terms)
         doc_freq, n_docs = _doc_freq(terms)
         scorer = StoryScorer(doc_freq, n_docs)
-        links = []
+        scored = []
         for a, b in sorted(pairs):
             if a in loaded and b in loaded:
-                links.extend(_links_of(scored_pairs(a, *loaded[a], {b: loaded[b]}, scorer)))
-        created = _save_suggestions_bulk(links)
+                scored.extend(scored_pairs(a, *loaded[a], {b: loaded[b]}, scorer))
+        created = _save_suggestions_bulk(scored)
     # Exact duplicates are confirmed at import: they belong to a story at once.
     ids = [a.pk for a in articles]
     confirmed = CoverageLink.objects.filter(
@@ -628,15 +704,21 @@ def rebuild_index(batch: int = 500, workers: int = 1, progress=None) -> dict:
     return {"articles": indexed, "pairs": len(pairs), "suggested": created}
 
 
-def _insert_rows(model, fields: tuple[str, ...], rows: list[tuple], json_columns: int = 0) -> None:
+def _insert_rows(
+    model, fields: tuple[str, ...], rows: list[tuple], json_columns: int = 0, conflict=()
+) -> None:
     """Plain parameterised INSERTs of many rows: building a model instance per row was the
-    slowest part of indexing a whole corpus. The last `json_columns` values are JSON text."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
+    slowest part of indexing a whole corpus. The last `json_columns` values are JSON text; a
+    row that would break the unique `conflict` fields is skipped."""
+    if not rows:
+        return
+    columns = ", ".join(_name(model, f) for f in fields)
     # PostgreSQL takes JSON text into a jsonb column only with a cast; SQLite stores the text.
     json_value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     values = ", ".join(["%s"] * (len(fields) - json_columns) + [json_value] * json_columns)
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({values})"
+    sql = f"INSERT INTO {_name(model)} ({columns}) VALUES ({values})"
+    if conflict:
+        sql += f" ON CONFLICT ({', '.join(_name(model, f) for f in conflict)}) DO NOTHING"
     with connection.cursor() as cursor:
         for chunk in _chunks(rows, 5000):
             cursor.executemany(sql, chunk)
@@ -724,7 +806,7 @@ def suggest_pairs(
     def save(scored: list[tuple]) -> None:
         nonlocal created
         with transaction.atomic():
-            created += _save_suggestions_bulk(_links_of(scored))
+            created += _save_suggestions_bulk(scored)
 
     if workers <= 1:
         stats = (doc_freq, n_docs, {})
@@ -786,15 +868,21 @@ def _in_walk_order(pairs: np.ndarray) -> tuple[list[int], dict[int, list[int]]]:
     return list(earlier), earlier
 
 
-def _save_suggestions_bulk(links: list[CoverageLink]) -> int:
-    """Like `_save_suggestions`, for many first articles at once (one lookup per batch)."""
-    if not links:
+def _save_suggestions_bulk(scored: list[tuple]) -> int:
+    """Store scored pairs as suggestions (see `_write`), with one lookup of the pairs already
+    linked per batch of first articles; returns how many links are new."""
+    if not scored:
         return 0
-    firsts = sorted({link.article_a_id for link in links})
+    firsts = sorted({a for a, *_ in scored})
     existing = {}
-    for chunk in _chunks(firsts):
-        for link in CoverageLink.objects.filter(article_a_id__in=chunk).only(
-            "id", "article_a_id", "article_b_id", "status"
-        ):
-            existing[(link.article_a_id, link.article_b_id)] = link
-    return _write(links, existing)
+    a, b = _name(CoverageLink, "article_a"), _name(CoverageLink, "article_b")
+    sql = (
+        f"SELECT {a}, {b}, {_name(CoverageLink, 'id')}, {_name(CoverageLink, 'status')} "
+        f"FROM {_name(CoverageLink)} WHERE {a} IN "
+    )
+    with connection.cursor() as cursor:
+        for chunk in _chunks(firsts):
+            cursor.execute(sql + f"({_placeholders(len(chunk))})", chunk)
+            for first, second, link_id, status in cursor.fetchall():
+                existing[(first, second)] = (link_id, status)
+    return _write(scored, existing)
