@@ -20,7 +20,11 @@ _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
 def normalised_words(text: str) -> list[str]:
     """Words casefolded, with quote styles and compatibility characters folded."""
-    folded = _APOSTROPHES.sub("'", unicodedata.normalize("NFKC", text)).casefold()
+    if text.isascii():
+        # NFKC leaves ASCII as it is, and the backtick is its only apostrophe look-alike.
+        folded = text.replace("`", "'").casefold()
+    else:
+        folded = _APOSTROPHES.sub("'", unicodedata.normalize("NFKC", text)).casefold()
     return _WORD.findall(folded)
 
 
@@ -44,23 +48,39 @@ def shingles(text: str, size: int = 5) -> set[int]:
     words = normalised_words(text)
     if not words:
         return set()
-    hashes = np.array([_word_hash(w) for w in words], dtype=np.uint64)
+    known = _word_hashes.get
+    hashes = np.array(
+        [h if (h := known(w)) is not None else _word_hash(w) for w in words], dtype=np.uint64
+    )
     width = min(size, len(hashes))
     count = len(hashes) - width + 1
     # Chain the word hashes through a mixer so word order matters within a shingle.
     combined = _splitmix64(hashes[:count])
     for offset in range(1, width):
-        combined = _splitmix64(combined ^ hashes[offset : offset + count])
+        combined ^= hashes[offset : offset + count]
+        combined = _splitmix64(combined, in_place=True)
     return set(combined.tolist())
 
 
-def _splitmix64(z: np.ndarray) -> np.ndarray:
+_SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31))
+_FACTORS = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+
+
+def _splitmix64(z: np.ndarray, in_place: bool = False) -> np.ndarray:
     # A strong 64-bit mixer: xor-ing a different seed per permutation into it gives
-    # independent-looking hash functions, which is all MinHash needs.
+    # independent-looking hash functions, which is all MinHash needs. Worked in place on a
+    # copy (or on `z` itself when the caller allows): a MinHash of a long text mixes a
+    # 64-row matrix, and fresh arrays at every step cost more than the arithmetic.
+    z = z if in_place else z.copy()
+    shifted = np.empty_like(z)
     with np.errstate(over="ignore"):
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))
+        for shift, factor in zip(_SHIFTS, _FACTORS, strict=False):
+            np.right_shift(z, shift, out=shifted)
+            z ^= shifted
+            z *= factor
+        np.right_shift(z, _SHIFTS[2], out=shifted)
+        z ^= shifted
+    return z
 
 
 _seed_cache: dict[tuple[int, int], np.ndarray] = {}
@@ -87,8 +107,8 @@ def minhash(shingle_set: set[int], num_perm: int = 64, seed: int = 1) -> tuple[i
     if not shingle_set:
         return empty_signature(num_perm)
     values = np.fromiter(shingle_set, dtype=np.uint64, count=len(shingle_set))
-    mixed = _splitmix64(values.reshape(1, -1) ^ _permutation_seeds(num_perm, seed))
-    return tuple(int(v) for v in (mixed.min(axis=1) >> np.uint64(1)))
+    mixed = _splitmix64(values.reshape(1, -1) ^ _permutation_seeds(num_perm, seed), in_place=True)
+    return tuple((mixed.min(axis=1) >> np.uint64(1)).tolist())
 
 
 def band_keys(signature: tuple[int, ...], bands: int = 16) -> list[int]:
@@ -98,10 +118,12 @@ def band_keys(signature: tuple[int, ...], bands: int = 16) -> list[int]:
     if all(v == MAX_VALUE for v in signature):
         return []  # empty texts must not all land in one bucket
     rows = len(signature) // bands
+    # Each value as 8 little-endian bytes (values are below 2**63), all in one conversion.
+    packed = np.array(signature, dtype="<u8").tobytes()
+    width = rows * 8
     keys = []
     for band in range(bands):
-        chunk = signature[band * rows : (band + 1) * rows]
-        data = band.to_bytes(2, "little") + b"".join(v.to_bytes(8, "little") for v in chunk)
+        data = band.to_bytes(2, "little") + packed[band * width : (band + 1) * width]
         digest = hashlib.blake2b(data, digest_size=8).digest()
         # Arithmetic shift keeps the key inside 63 signed bits on every database.
         keys.append(int.from_bytes(digest, "little", signed=True) >> 1)

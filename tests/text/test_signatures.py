@@ -129,3 +129,34 @@ def test_estimated_jaccard_is_symmetric_and_bounded(a, b):
     sig_a, sig_b = minhash(shingles(a)), minhash(shingles(b))
     assert estimated_jaccard(sig_a, sig_b) == estimated_jaccard(sig_b, sig_a)
     assert 0.0 <= estimated_jaccard(sig_a, sig_b) <= 1.0
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=300))
+def test_ascii_text_takes_a_short_cut_to_the_same_words(text):
+    import unicodedata
+
+    from articles.text.signatures import _APOSTROPHES, _WORD
+
+    by_the_long_way = _WORD.findall(
+        _APOSTROPHES.sub("'", unicodedata.normalize("NFKC", text)).casefold()
+    )
+    assert normalised_words(text) == by_the_long_way
+
+
+def test_a_backtick_is_an_apostrophe_in_ascii_text_too():
+    assert normalised_words("Don`t") == normalised_words("Don\u2019t") == ["don't"]
+
+
+@given(st.lists(st.integers(0, MAX_VALUE), min_size=64, max_size=64))
+def test_band_keys_hash_each_bands_values_as_little_endian_bytes(signature):
+    import hashlib
+
+    expected = []
+    for band in range(16):
+        values = signature[band * 4 : (band + 1) * 4]
+        data = band.to_bytes(2, "little") + b"".join(v.to_bytes(8, "little") for v in values)
+        digest = hashlib.blake2b(data, digest_size=8).digest()
+        expected.append(int.from_bytes(digest, "little", signed=True) >> 1)
+    if all(v == MAX_VALUE for v in signature):
+        expected = []
+    assert band_keys(tuple(signature)) == expected
