@@ -2,7 +2,7 @@
 adjudication. Each change writes its ChangeRecord here, where it is made (signals miss bulk writes).
 """
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .models import (
@@ -12,6 +12,7 @@ from .models import (
     ClaimQuote,
     FrameTag,
     Label,
+    LabelSet,
     Quote,
     Speaker,
     SpeakerAlias,
@@ -69,14 +70,28 @@ def claim_snapshot(claim: Claim) -> dict:
 # --- stance labels ---------------------------------------------------------------------------
 
 
+# The analyst's stance on a quote with the names its history snapshot needs, written out: the
+# ORM's select_for_update with two joins cost 1.3 ms of CPU to compile, three times running it.
+STANCE_SQL = """
+SELECT s.*, lb.name AS label_name, ls.name AS label_set_name
+FROM articles_stanceannotation s
+JOIN articles_label lb ON lb.id = s.label_id
+JOIN articles_labelset ls ON ls.id = lb.label_set_id
+WHERE s.annotator_id = %s AND s.quote_id = %s AND s.label_set_id = %s
+"""
+
+
 def _stance_for_update(user, quote_id, label_set_id):
-    return (
-        # Lock the stance row only, not the label rows joined to it.
-        StanceAnnotation.objects.select_for_update(of=("self",))
-        .select_related("label__label_set")
-        .filter(annotator=user, quote_id=quote_id, label_set_id=label_set_id)
-        .first()
-    )
+    sql = STANCE_SQL
+    if connection.features.has_select_for_update_of:
+        sql += "FOR UPDATE OF s"  # the stance row only, not the label rows joined to it
+    stances = StanceAnnotation.objects.raw(sql, [user.pk, quote_id, label_set_id])
+    stance = next(iter(stances), None)
+    if stance is not None:
+        # Its label as stance_snapshot names it, from the joined columns.
+        label_set = LabelSet(pk=stance.label_set_id, name=stance.label_set_name)
+        stance.label = Label(pk=stance.label_id, name=stance.label_name, label_set=label_set)
+    return stance
 
 
 def _apply_stance(user, quote, label: Label | None, label_set_id, note, when):

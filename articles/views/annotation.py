@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.db import connection
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from .. import annotation, caching
-from ..models import Article, ChangeRecord, LabelSet, Quote
+from ..models import Article, ChangeRecord, LabelSet, Quote, Speaker
 from ..roles import can_annotate, require_annotator
 from .panel import EntryParts, entries_html, entry_html
 
@@ -188,15 +188,28 @@ def _back_to(request, article_id):
     return redirect("articles-reader", article_id)
 
 
+# A quote of an article not in the bin, with its speaker's name and the labels version, and
+# not its article, whose body and raw text can be megabytes that no quote request needs
+# (quote.article_id is enough). Written out: the queryset (a join, an outer join and the
+# version) cost 0.9 ms of CPU to compile, a sixth of the label request.
+VISIBLE_QUOTE_SQL = f"""
+SELECT q.*, sp.name AS speaker_name, ({caching.LABELS_VERSION_SQL}) AS labels_version
+FROM articles_quote q
+JOIN articles_article a ON a.id = q.article_id
+LEFT JOIN articles_speaker sp ON sp.id = q.speaker_id
+WHERE q.id = %s AND a.deleted_at IS NULL
+"""
+
+
 def _visible_quote(pk, deleted_too=False):
-    """The quote with its speaker and the labels version; not its article, whose body and raw
-    text can be megabytes that no quote request needs (quote.article_id is enough)."""
-    quotes = caching.with_labels_version(
-        Quote.objects.select_related("speaker").filter(article__deleted_at__isnull=True)
-    )
-    if not deleted_too:
-        quotes = quotes.filter(deleted_at__isnull=True)
-    return get_object_or_404(quotes, pk=pk)
+    sql = VISIBLE_QUOTE_SQL if deleted_too else VISIBLE_QUOTE_SQL + "AND q.deleted_at IS NULL"
+    quote = next(iter(Quote.objects.raw(sql, [pk])), None)
+    if quote is None:
+        raise Http404("No such quote.")
+    # Its speaker as the panel names it (id and name), from the joined columns.
+    speaker = quote.speaker_id
+    quote.speaker = Speaker(pk=speaker, name=quote.speaker_name) if speaker else None
+    return quote
 
 
 # --- labels ----------------------------------------------------------------------------------
