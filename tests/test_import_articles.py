@@ -5,6 +5,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from articles import caching, importing, search
 from articles.models import Article, CoverageLink, DataVersion, Quote, SourceFile, Speaker
@@ -394,3 +396,26 @@ def test_a_file_the_database_refuses_in_a_batch_is_named_and_the_others_land(tmp
     assert err.startswith("1.txt: failed: database refused the article, nothing saved"), err
     assert Article.objects.count() == 3 and Quote.objects.count() == 3
     assert sorted(SourceFile.objects.values_list("name", flat=True)) == ["0.txt", "1.txt", "2.txt"]
+
+
+@pytest.mark.django_db
+def test_known_speakers_of_a_batch_are_matched_in_a_fixed_number_of_queries(tmp_path):
+    names = ["Sergei Lavrov", "Antony Blinken", "Olaf Scholz", "Emmanuel Macron", "Li Qiang"]
+
+    def write_file(name, day):
+        lines = "".join(f"“We talk on day {day},” said {person}.\n\n" for person in names)
+        (tmp_path / name).write_text(f"Talks on day {day}\n\n{lines}")
+
+    write_file("first.txt", 1)
+    run_import(tmp_path / "first.txt")
+    assert Speaker.objects.count() == len(names)
+    write_file("second.txt", 2)
+    with CaptureQueriesContext(connection) as queries:
+        code, out, err = run_import(tmp_path / "second.txt")
+    assert code == 0 and summary(out)["imported"] == "1", err
+    alias_reads = [
+        q["sql"] for q in queries if q["sql"].startswith("SELECT") and "speakeralias" in q["sql"]
+    ]
+    assert len(alias_reads) == 2, alias_reads  # the names, then the found speakers' aliases
+    assert Speaker.objects.count() == len(names)
+    assert set(Quote.objects.values_list("speaker__name", flat=True)) == set(names)
