@@ -10,7 +10,11 @@ register = template.Library()
 @register.inclusion_tag("articles/annotation/panel.html", takes_context=True)
 def annotation_panel(context):
     panel = panel_context(
-        context["request"], context["article"], context["quotes"], context.get("deleted_quotes")
+        context["request"],
+        context["article"],
+        context["quotes"],
+        context.get("deleted_quotes"),
+        context.get("csrf_token"),  # the page's, so the panel's forms need no other
     )
     panel["csp_nonce"] = context.get("csp_nonce")
     return panel

@@ -53,14 +53,13 @@ class EntryParts:
     `speakers` are the speakers the speaker menu offers (the article's); a quote's own speaker
     is always offered and selected, even when it is not among them (one entry redrawn alone)."""
 
-    def __init__(self, request, label_set, labels, can_annotate: bool, speakers=()):
+    def __init__(self, request, label_set, labels, can_annotate, speakers=(), csrf_token=None):
         self.label_set = label_set
         self.forms = bool(can_annotate and label_set)
         if not self.forms:
             return
-        self.csrf = (
-            f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(get_token(request))}">'
-        )
+        token = escape(str(csrf_token or get_token(request)))
+        self.csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
         self.label_set_input = f'<input type="hidden" name="label_set" value="{int(label_set.pk)}">'
         # Each label's button as it is drawn when chosen and when not.
         self.buttons = [

@@ -407,6 +407,7 @@ def article_reader(request, pk):
             "body_html": body_html(article.body, quotes),
             "speakers": speaker_list,
             "coverage": coverage_rows(article.pk),
+            "list_url": reverse("articles-list"),  # once, not once per speaker
         },
     )
 
