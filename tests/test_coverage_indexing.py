@@ -107,6 +107,33 @@ def test_a_key_shared_by_too_many_articles_finds_no_candidates():
 
 
 @pytest.mark.django_db
+def test_a_common_key_alone_finds_no_candidates_and_two_of_them_do():
+    from articles.coverage import RARE_KEY
+    from articles.models import Article
+
+    holders = Article.objects.bulk_create(
+        Article(title=f"t{i}", body="b", raw_text="b", sha256=f"{i:064x}")
+        for i in range(2 * RARE_KEY)
+    )
+    # Two keys of RARE_KEY + 1 holders each (too common to be telling alone), overlapping on
+    # ten articles; and a key of one holder.
+    overlap_from = RARE_KEY + 1 - 10
+    name, word = holders[: RARE_KEY + 1], holders[overlap_from : overlap_from + RARE_KEY + 1]
+    BlockingKey.objects.bulk_create(
+        [BlockingKey(article=a, key="n:common") for a in name]
+        + [BlockingKey(article=a, key="t:commonword") for a in word]
+        + [BlockingKey(article=holders[3], key="n:rare")]
+    )
+    assert len(name) == len(word) == RARE_KEY + 1
+    assert candidates(0, [], ["n:common"]) == set()
+    assert candidates(0, [], ["t:commonword"]) == set()
+    both = {a.pk for a in name} & {a.pk for a in word}
+    assert len(both) == 10
+    assert candidates(0, [], ["n:common", "t:commonword"]) == both
+    assert candidates(0, [], ["n:common", "n:rare"]) == {holders[3].pk}
+
+
+@pytest.mark.django_db
 def test_indexing_again_does_not_count_an_article_twice_or_touch_reviewed_links(eddie):
     a = imported(PESKOV_A, "a.txt")
     b = imported(PESKOV_B, "b.txt")
