@@ -331,3 +331,20 @@ def test_one_article_finds_the_candidates_a_rebuild_pairs_it_with():
             article, own_bands, own_blocks, {k: set(v) for k, v in bands.items()}, usable
         )
         assert found == expected, article
+
+
+@pytest.mark.django_db
+def test_suggest_links_takes_a_number_of_worker_processes():
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    a = imported(PESKOV_A, "a.txt")
+    b = imported(PESKOV_B, "b.txt")
+    CoverageLink.objects.all().delete()
+    out = StringIO()
+    call_command("suggest_links", "--rebuild", "--workers", "1", stdout=out)
+    assert out.getvalue().startswith("indexed=2 ")
+    assert pair(a, b).status == CoverageLink.SUGGESTED
+    with pytest.raises(CommandError, match="--workers"):
+        call_command("suggest_links", "--rebuild", "--workers", "0", stdout=StringIO())

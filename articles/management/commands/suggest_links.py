@@ -1,8 +1,9 @@
-"""(Re)index the whole corpus for coverage and suggest links: `suggest_links [--rebuild] [--batch N]`."""
+"""(Re)index the whole corpus for coverage and suggest links: `suggest_links [--rebuild] [--batch N] [--workers N]`."""
 
+import os
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from articles.coverage import index_article, rebuild_index
 from articles.models import Article, ArticleFingerprint
@@ -20,12 +21,22 @@ class Command(BaseCommand):
             "--rebuild", action="store_true", help="drop every fingerprint and key and start again"
         )
         parser.add_argument("--batch", type=int, default=500, help="articles per batch")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes that read and compare articles while this one reads and writes the "
+            "database, for a whole-corpus index (default: the cores, at most 2; 1: all here)",
+        )
 
-    def handle(self, *args, rebuild, batch, verbosity, **options):
+    def handle(self, *args, rebuild, batch, workers, verbosity, **options):
+        if workers is not None and workers < 1:
+            raise CommandError("--workers must be 1 or more")
+        workers = workers or min(2, os.cpu_count() or 1)
         started = time.perf_counter()
         if rebuild or not ArticleFingerprint.objects.exists():
             progress = self.stdout.write if verbosity >= 2 else None
-            stats = rebuild_index(batch=max(1, batch), progress=progress)
+            stats = rebuild_index(batch=max(1, batch), workers=workers, progress=progress)
             self.stdout.write(
                 f"indexed={stats['articles']} pairs={stats['pairs']} "
                 f"suggested={stats['suggested']} seconds={time.perf_counter() - started:.1f}"
