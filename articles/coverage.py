@@ -748,6 +748,9 @@ def candidate_pairs(
     blocking key (at most RARE_KEY holders); or two shared blocking keys of up to KEY_CAP + 1
     holders each.
     """
+    for _, ids in (bands, blocks):
+        if len(ids) and ids.max() > _LOW_ID >> 1:
+            raise ValueError("article ids above 2**31 do not fit a pair code")
     band_pairs, _ = _pairs_under_keys(*bands)
     block_pairs, holders = _pairs_under_keys(*blocks)
     common, times = np.unique(block_pairs[holders > RARE_KEY], return_counts=True)
