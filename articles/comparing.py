@@ -13,22 +13,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from django.db import transaction
-from django.db.models import Count
+from django.contrib.auth.models import User
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import (
-    Article,
-    ChangeRecord,
-    Claim,
-    ClaimQuote,
-    Quote,
-    QuoteAlignment,
-    StanceAnnotation,
-)
+from .models import Article, ChangeRecord, Outlet, Quote, QuoteAlignment, Speaker
 from .text import charts, framing
 from .text.align import QuoteRef, align_quotes
 from .text.drift import ADDED, REMOVED, SAME, drift_summary, word_diff
@@ -225,13 +217,78 @@ def column_label(article: Article) -> str:
     return article.outlet.name if article.outlet_id else f"Article {article.pk}"
 
 
+# The comparison's statements are written out: compiling their querysets (joins, lookups
+# through quotes, the aggregate) cost more CPU than running them, and the page runs seven.
+def _in(ids) -> str:
+    return ", ".join(["%s"] * len(ids))
+
+
+# The compared articles with their outlets' names; not the raw text nor the import notes.
+ARTICLES_SQL = """
+SELECT a.id, a.outlet_id, a.title, a.title_derived, a.published, a.published_has_time,
+  a.language, a.url, a.body, a.story_id, o.name AS outlet_name
+FROM articles_article a LEFT JOIN articles_outlet o ON o.id = a.outlet_id
+WHERE a.id IN ({ids}) AND a.deleted_at IS NULL
+"""
+
+
+def _with_outlet(article: Article) -> Article:
+    # The outlet the page names, from the joined column (no query of its own).
+    if article.outlet_id:
+        article.outlet = Outlet(pk=article.outlet_id, name=article.outlet_name)
+    return article
+
+
 def get_articles(ids: list[int]) -> list[Article]:
     """The visible articles in the order asked; an id that is not (or no longer) there is a 404."""
-    found = {a.pk: a for a in Article.objects.visible().select_related("outlet").filter(pk__in=ids)}
+    found = {
+        a.pk: _with_outlet(a)
+        for a in Article.objects.raw(ARTICLES_SQL.format(ids=_in(ids)), list(ids))
+    }
     missing = [i for i in ids if i not in found]
     if missing:
         raise Http404(f"No article {missing[0]}.")
     return [found[i] for i in ids]
+
+
+# The visible quotes of the compared articles with their speakers' names, in reading order.
+QUOTES_SQL = """
+SELECT q.id, q.article_id, q.start, q."end", q.text, q.speaker_id, q.cue, q.kind, q.origin,
+  sp.name AS speaker_name
+FROM articles_quote q LEFT JOIN articles_speaker sp ON sp.id = q.speaker_id
+WHERE q.article_id IN ({ids}) AND q.deleted_at IS NULL
+ORDER BY q.article_id, q.start, q.id
+"""
+
+
+def _quotes(ids: list[int]) -> list[Quote]:
+    quotes = list(Quote.objects.raw(QUOTES_SQL.format(ids=_in(ids)), list(ids)))
+    for quote in quotes:
+        if quote.speaker_id:
+            quote.speaker = Speaker(pk=quote.speaker_id, name=quote.speaker_name)
+    return quotes
+
+
+# The analysts' corrections between quotes of the compared articles, oldest first, with the
+# name of who made each (the page shows it: a query per correction before).
+CORRECTIONS_SQL = """
+SELECT c.id, c.quote_a_id, c.quote_b_id, c.linked, c.decided_by_id, c.decided_at,
+  u.username AS decided_by_name
+FROM articles_quotealignment c
+JOIN articles_quote qa ON qa.id = c.quote_a_id
+JOIN articles_quote qb ON qb.id = c.quote_b_id
+JOIN auth_user u ON u.id = c.decided_by_id
+WHERE qa.article_id IN ({ids}) AND qb.article_id IN ({ids})
+ORDER BY c.decided_at, c.id
+"""
+
+
+def _corrections(ids: list[int]) -> list[QuoteAlignment]:
+    sql = CORRECTIONS_SQL.format(ids=_in(ids))
+    corrections = list(QuoteAlignment.objects.raw(sql, [*ids, *ids]))
+    for c in corrections:
+        c.decided_by = User(pk=c.decided_by_id, username=c.decided_by_name)
+    return corrections
 
 
 def _speaker(quote: Quote) -> str | None:
@@ -252,22 +309,13 @@ def build_comparison(ids: list[int]) -> Comparison:
         Column(n, a, column_label(a), framing.count_words(a.body)) for n, a in enumerate(articles)
     ]
     by_article = {c.article.pk: c for c in columns}
-    quotes = list(
-        Quote.objects.visible()
-        .filter(article_id__in=ids)
-        .select_related("speaker")
-        .order_by("article_id", "start", "id")
-    )
+    quotes = _quotes(ids)
     for quote in quotes:
         by_article[quote.article_id].quotes.append(quote)
     quote_by_id = {q.pk: q for q in quotes}
 
     corrections = [
-        c
-        for c in QuoteAlignment.objects.filter(
-            quote_a__article_id__in=ids, quote_b__article_id__in=ids
-        ).order_by("decided_at", "pk")
-        if c.quote_a_id in quote_by_id and c.quote_b_id in quote_by_id
+        c for c in _corrections(ids) if c.quote_a_id in quote_by_id and c.quote_b_id in quote_by_id
     ]
     for c in corrections:
         c.first, c.second = quote_by_id[c.quote_a_id], quote_by_id[c.quote_b_id]
@@ -335,6 +383,36 @@ def build_comparison(ids: list[int]) -> Comparison:
     )
 
 
+# How many of each stance label the visible quotes of each article were given.
+STANCES_SQL = """
+SELECT q.article_id, ls.name, l.name, l.colour, COUNT(sa.id)
+FROM articles_stanceannotation sa
+JOIN articles_quote q ON q.id = sa.quote_id
+JOIN articles_labelset ls ON ls.id = sa.label_set_id
+JOIN articles_label l ON l.id = sa.label_id
+WHERE q.article_id IN ({ids}) AND q.deleted_at IS NULL
+GROUP BY q.article_id, ls.name, l.name, l.colour
+ORDER BY q.article_id, ls.name, l.name
+"""
+
+# The claims the visible quotes of the articles make: (claim, article, claim text) per quote.
+CLAIMS_SQL = """
+SELECT cq.claim_id, q.article_id, c.text
+FROM articles_claimquote cq
+JOIN articles_quote q ON q.id = cq.quote_id
+JOIN articles_claim c ON c.id = cq.claim_id
+WHERE q.article_id IN ({ids}) AND q.deleted_at IS NULL
+ORDER BY cq.id
+"""
+
+CLAIM_TAGS_SQL = """
+SELECT ct.claim_id, f.name
+FROM articles_claim_tags ct JOIN articles_frametag f ON f.id = ct.frametag_id
+WHERE ct.claim_id IN ({ids})
+ORDER BY ct.id
+"""
+
+
 def _add_framing(columns: list[Column], ids: list[int]) -> None:
     by_article = {c.article.pk: c for c in columns}
     for column in columns:
@@ -344,37 +422,33 @@ def _add_framing(columns: list[Column], ids: list[int]) -> None:
             column.article.body, [(q.start, q.text, _speaker(q)) for q in column.quotes]
         )
 
-    stance_rows = (
-        StanceAnnotation.objects.filter(quote__article_id__in=ids, quote__deleted_at__isnull=True)
-        .values("quote__article_id", "label_set__name", "label__name", "label__colour")
-        .annotate(n=Count("id"))
-        .order_by("quote__article_id", "label_set__name", "label__name")
-    )
-    stance_rows = list(stance_rows)
-    several_sets = len({r["label_set__name"] for r in stance_rows}) > 1
-    for r in stance_rows:
-        label = r["label__name"]
+    with connection.cursor() as cursor:
+        cursor.execute(STANCES_SQL.format(ids=_in(ids)), list(ids))
+        stance_rows = cursor.fetchall()
+        cursor.execute(CLAIMS_SQL.format(ids=_in(ids)), list(ids))
+        claim_rows = cursor.fetchall()
+        claims = {claim_id: text for claim_id, _, text in claim_rows}
+        tag_rows = []
+        if claims:
+            cursor.execute(CLAIM_TAGS_SQL.format(ids=_in(claims)), list(claims))
+            tag_rows = cursor.fetchall()
+    several_sets = len({label_set for _, label_set, _, _, _ in stance_rows}) > 1
+    for article_id, label_set, label, colour, n in stance_rows:
         if several_sets:
-            label = f"{r['label_set__name']}: {label}"
-        by_article[r["quote__article_id"]].stances.append((label, r["label__colour"], r["n"]))
+            label = f"{label_set}: {label}"
+        by_article[article_id].stances.append((label, colour, n))
     for column in columns:
         column.stances.sort(key=lambda s: (-s[2], s[0].casefold()))
 
     claim_articles: dict[int, set[int]] = defaultdict(set)
-    claims = {}
-    for link in ClaimQuote.objects.filter(
-        quote__article_id__in=ids, quote__deleted_at__isnull=True
-    ).select_related("claim", "quote"):
-        claim_articles[link.claim_id].add(link.quote.article_id)
-        claims[link.claim_id] = link.claim
+    for claim_id, article_id, _ in claim_rows:
+        claim_articles[claim_id].add(article_id)
     tags: dict[int, list[str]] = defaultdict(list)
-    for row in Claim.tags.through.objects.filter(claim_id__in=claims).values_list(
-        "claim_id", "frametag__name"
-    ):
-        tags[row[0]].append(row[1])
+    for claim_id, name in tag_rows:
+        tags[claim_id].append(name)
     for claim_id, article_ids in claim_articles.items():
         for article_id in article_ids:
-            by_article[article_id].claims.append(claims[claim_id].text)
+            by_article[article_id].claims.append(claims[claim_id])
     for column in columns:
         column.claims.sort(key=str.casefold)
         counter: Counter[str] = Counter()
@@ -389,12 +463,18 @@ def _story_articles(articles: list[Article]) -> list[Article]:
     stories = {a.story_id for a in articles if a.story_id}
     if not stories:
         return articles
-    return list(
-        Article.objects.visible()
-        .filter(story_id__in=stories)
-        .select_related("outlet")
-        .order_by("published", "pk")
-    )
+    sql = STORY_ARTICLES_SQL.format(ids=_in(stories))
+    return [_with_outlet(a) for a in Article.objects.raw(sql, list(stories))]
+
+
+# The articles of the compared articles' stories, for the timeline: titles, dates and outlets.
+STORY_ARTICLES_SQL = """
+SELECT a.id, a.outlet_id, a.title, a.published, a.published_has_time, a.story_id,
+  o.name AS outlet_name
+FROM articles_article a LEFT JOIN articles_outlet o ON o.id = a.outlet_id
+WHERE a.story_id IN ({ids}) AND a.deleted_at IS NULL
+ORDER BY a.published, a.id
+"""
 
 
 # --- exports -----------------------------------------------------------------------------------

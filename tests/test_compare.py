@@ -123,6 +123,45 @@ def test_the_page_uses_a_bounded_number_of_queries(
         assert client.get(compare_url(*seeds[:4])).status_code == 200
 
 
+def test_corrections_stances_and_claims_cost_no_query_each(
+    seeds, client_for, alice, bob, django_assert_max_num_queries
+):
+    quotes = [Quote.objects.filter(article=a).order_by("pk").first() for a in seeds[:4]]
+    for n, (a, b) in enumerate([(0, 1), (0, 2), (1, 3)]):
+        QuoteAlignment.objects.create(
+            quote_a=quotes[a], quote_b=quotes[b], linked=True, decided_by=(alice, bob)[n % 2]
+        )
+    labels = LabelSet.objects.first()
+    for quote in quotes:
+        label = labels.labels.first()
+        StanceAnnotation.objects.create(annotator=alice, quote=quote, label_set=labels, label=label)
+        claim = Claim.objects.create(text=f"Claim of {quote.pk}", created_by=alice)
+        claim.tags.add(FrameTag.objects.get_or_create(name="Security and defense")[0])
+        ClaimQuote.objects.create(claim=claim, quote=quote, added_by=alice)
+    client = client_for(alice)
+    # session, user, articles, quotes, corrections, stances, claims, their tags (no story here)
+    with django_assert_max_num_queries(8):
+        html = client.get(compare_url(*seeds[:4])).content.decode()
+    assert html.count(f"by {alice.username},") == 2 and html.count(f"by {bob.username},") == 1
+    assert html.count(f"{label.name}: 1") == 4
+    assert html.count("Security and defense: 1") == 4
+    assert all(f"Claim of {quote.pk}" in html for quote in quotes)
+
+
+def test_a_deleted_quote_takes_its_stances_and_claims_off_the_page(seeds, client_for, alice):
+    quote = Quote.objects.filter(article=seeds[0]).order_by("pk").first()
+    labels = LabelSet.objects.first()
+    label = labels.labels.first()
+    StanceAnnotation.objects.create(annotator=alice, quote=quote, label_set=labels, label=label)
+    claim = Claim.objects.create(text="A claim of a deleted quote", created_by=alice)
+    ClaimQuote.objects.create(claim=claim, quote=quote, added_by=alice)
+    Quote.objects.filter(pk=quote.pk).update(deleted_at=timezone.now())
+    html = client_for(alice).get(compare_url(seeds[0], seeds[1])).content.decode()
+    assert "A claim of a deleted quote" not in html
+    assert f"{label.name}: 1" not in html
+    assert f'value="{quote.pk}"' not in html  # nor the quote itself
+
+
 def test_seed_translations_are_aligned(seeds, alice):
     from articles.comparing import build_comparison
 

@@ -217,6 +217,10 @@ def _relation_buttons(current: str) -> str:
     )
 
 
+# The relation buttons depend only on the link's relation: made once per relation.
+RELATION_BUTTONS = {value: _relation_buttons(value) for value, _ in CoverageLink.RELATION_CHOICES}
+
+
 def cards_html(cards: list[Card], can_review: bool, csrf_token: str) -> SafeString:
     """The queue's cards, made here: twenty cards of evidence and forms were two thirds of the
     queue's rendering time in the template engine. Every text from the database or from a
@@ -265,6 +269,7 @@ def cards_html(cards: list[Card], can_review: bool, csrf_token: str) -> SafeStri
             url = escape(_decide_url(link.pk))
             form = f'method="post" action="{url}" hx-post="{url}" hx-target="#queue" hx-swap="outerHTML"'
             expected = f'<input type="hidden" name="expected" value="{escape(link.status)}">'
+            buttons = RELATION_BUTTONS.get(link.relation) or _relation_buttons(link.relation)
             parts.append(
                 '<div class="link-actions">\n'
                 f"<form {form}>\n{csrf}\n{expected}\n"
@@ -276,7 +281,7 @@ def cards_html(cards: list[Card], can_review: bool, csrf_token: str) -> SafeStri
                 "</form>\n"
                 f'<form class="relations" {form}>\n'
                 f'{csrf}\n{expected}\n<input type="hidden" name="action" value="relation">\n'
-                f"<span>Relation:</span>\n{_relation_buttons(link.relation)}\n</form>\n</div>"
+                f"<span>Relation:</span>\n{buttons}\n</form>\n</div>"
             )
         parts.append("</article>")
         html.append("\n".join(parts))
