@@ -303,3 +303,18 @@ def test_an_entry_shows_the_quotes_first_twelve_words_like_truncatewords():
     for text in ["", "one", "  spaced\n out  words ", " ".join(f"w{n}" for n in range(12)),
                  " ".join(f"w{n}" for n in range(13)), "a … b " * 10]:  # fmt: skip
         assert first_words(text) == truncatewords(text, 12)
+
+
+def test_a_quote_of_an_article_in_the_bin_cannot_be_labelled_or_claimed(
+    client_for, alice, quote, presentation
+):
+    from django.utils import timezone
+
+    from articles.models import Article
+
+    Article.objects.filter(pk=quote.article_id).update(deleted_at=timezone.now())
+    client = client_for(alice)
+    assert post_label(client, quote, label(presentation, "endorses")).status_code == 404
+    claim = client.post(reverse("articles-quote-claim", args=[quote.pk]), {"text": "A claim"})
+    assert claim.status_code == 404
+    assert not StanceAnnotation.objects.exists()
