@@ -73,6 +73,18 @@ def test_changing_a_label_keeps_one_row_and_records_before_and_after(
     change = ChangeRecord.objects.filter(subject="stance").last()
     assert change.action == "change"
     assert change.before["label"] == "endorses" and change.after["label"] == "disputes"
+    endorses, disputes = label(presentation, "endorses"), label(presentation, "disputes")
+    snapshot = {"quote": quote.pk, "label_set": "Presentation", "label_set_id": presentation.pk}
+    assert change.before == snapshot | {"label": "endorses", "label_id": endorses.pk, "note": ""}
+    assert change.after == snapshot | {
+        "label": "disputes",
+        "label_id": disputes.pk,
+        "note": "refuted in para 3",
+    }
+    clear = {"label": "", "label_set": presentation.pk}
+    client.post(reverse("articles-quote-label", args=[quote.pk]), clear, **HX)
+    removal = ChangeRecord.objects.filter(subject="stance").last()
+    assert (removal.action, removal.before, removal.after) == ("delete", change.after, None)
 
 
 def test_a_double_submit_creates_one_label_and_one_history_record(
