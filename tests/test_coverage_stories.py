@@ -100,9 +100,30 @@ def test_the_story_page_costs_a_bounded_number_of_queries(
     for each in (ab, bc, cd):
         decide(eddie, each.pk, CoverageLink.CONFIRMED)
     client = client_for(eddie)
-    with django_assert_max_num_queries(10):
-        response = client.get(f"/stories/{Article.objects.get(pk=a.pk).story_id}/")
+    story = Article.objects.get(pk=a.pk).story_id
+    # session, user, story, its articles, its links, the other stories to merge with
+    with django_assert_max_num_queries(6):
+        response = client.get(f"/stories/{story}/")
     assert response.status_code == 200
+
+
+def test_the_story_page_orders_same_day_reports_by_outlet_and_leaves_out_the_bin(
+    client_for, eddie, chain
+):
+    a, b, c, d, ab, bc, cd = chain
+    same_day = make_article("Same day elsewhere", "AFP", 27)
+    binned = make_article("Binned report", "Reuters", 27)
+    for each in (ab, bc, link(b, same_day), link(b, binned)):
+        decide(eddie, each.pk, CoverageLink.CONFIRMED)
+    Article.objects.filter(pk=binned.pk).update(deleted_at=datetime(2024, 1, 1, tzinfo=UTC))
+    Story.objects.filter(pk=Article.objects.get(pk=a.pk).story_id).update(title="")
+    story = Article.objects.get(pk=a.pk).story_id
+    html = client_for(eddie).get(f"/stories/{story}/").content.decode()
+    order = ["Same day elsewhere", "Second report", "First report", "Third report"]
+    assert [html.index(title) for title in order] == sorted(html.index(t) for t in order)
+    assert "Binned report" not in html
+    assert f"<h1>Story {story}</h1>" in html  # an untitled story is named by its number
+    assert html.count("Reject this link") == 3  # the link to the binned report is not listed
 
 
 def test_an_unknown_story_is_not_found(client_for, alice, db):

@@ -6,7 +6,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 from django.db import connection
-from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from .. import coverage
-from ..models import Article, ChangeRecord, CoverageLink, Story
+from ..models import Article, ChangeRecord, CoverageLink, Outlet, Story
 from ..roles import can_annotate, can_edit_corpus, require_annotator, require_editor
 from .reading import reader_url
 
@@ -384,42 +383,81 @@ def undo(request):
     return _queue_response(request, "Your last decision was undone.")
 
 
-def _story_articles(story):
-    return list(
-        Article.objects.visible()
-        .filter(story=story)
-        .select_related("outlet")
-        .order_by(F("published").asc(nulls_last=True), "outlet__name", "pk")
-    )
+# The story page's statements written out, with only the columns it shows: the querysets
+# loaded every article's body and raw text (twice per link) and cost more to compile than to run.
+STORY_SQL = "SELECT id, title FROM articles_story WHERE id = %s"
+
+# Its visible articles, first report first (undated last), with their outlets' names.
+STORY_ARTICLES_SQL = """
+SELECT a.id, a.title, a.published, a.published_has_time, a.outlet_id, o.name AS outlet_name
+FROM articles_article a LEFT JOIN articles_outlet o ON o.id = a.outlet_id
+WHERE a.story_id = %s AND a.deleted_at IS NULL
+ORDER BY a.published ASC NULLS LAST, o.name, a.id
+"""
+
+# The confirmed links between two of those articles, best first.
+STORY_LINKS_SQL = """
+SELECT l.id, l.relation, l.status, l.score, a.title, b.title
+FROM articles_coveragelink l
+JOIN articles_article a ON a.id = l.article_a_id
+JOIN articles_article b ON b.id = l.article_b_id
+WHERE l.status = %s AND a.story_id = %s AND b.story_id = %s
+  AND a.deleted_at IS NULL AND b.deleted_at IS NULL
+ORDER BY l.score DESC, l.id
+"""
+
+OTHER_STORIES_SQL = "SELECT id, title FROM articles_story WHERE id <> %s ORDER BY id DESC LIMIT 50"
+
+
+@dataclass(frozen=True)
+class StoryLink:
+    """A confirmed link as the story page lists it."""
+
+    pk: int
+    relation: str
+    status: str
+    score: float
+    title_a: str
+    title_b: str
+
+
+def _story_articles(story_id: int) -> list[Article]:
+    articles = list(Article.objects.raw(STORY_ARTICLES_SQL, [story_id]))
+    for article in articles:
+        if article.outlet_id:
+            article.outlet = Outlet(pk=article.outlet_id, name=article.outlet_name)
+    return articles
+
+
+def _story_links(story_id: int) -> list[StoryLink]:
+    with connection.cursor() as cursor:
+        cursor.execute(STORY_LINKS_SQL, [CoverageLink.CONFIRMED, story_id, story_id])
+        return [StoryLink(*row) for row in cursor.fetchall()]
+
+
+def _stories(sql: str, pk: int) -> list[StoryRow]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        return [StoryRow(*row) for row in cursor.fetchall()]
 
 
 @require_GET
 def story_detail(request, pk):
-    story = get_object_or_404(Story, pk=pk)
-    articles = _story_articles(story)
-    ids = [a.pk for a in articles]
-    links = list(
-        CoverageLink.objects.filter(
-            article_a_id__in=ids, article_b_id__in=ids, status=CoverageLink.CONFIRMED
-        )
-        .select_related("article_a", "article_b")
-        .order_by("-score", "id")
-    )
-    others = (
-        Story.objects.exclude(pk=story.pk).order_by("-pk")[:50]
-        if can_edit_corpus(request.user)
-        else []
-    )
+    story = next(iter(_stories(STORY_SQL, pk)), None)
+    if story is None:
+        raise Http404("No such story.")
+    articles = _story_articles(story.pk)
+    can_edit = can_edit_corpus(request.user)
     return render(
         request,
         "articles/coverage/story.html",
         {
             "story": story,
             "articles": articles,
-            "links": links,
-            "compare_ids": ",".join(str(i) for i in ids[:4]),
-            "can_edit": can_edit_corpus(request.user),
-            "other_stories": others,
+            "links": _story_links(story.pk),
+            "compare_ids": ",".join(str(a.pk) for a in articles[:4]),
+            "can_edit": can_edit,
+            "other_stories": _stories(OTHER_STORIES_SQL, story.pk) if can_edit else [],
         },
     )
 
