@@ -186,7 +186,12 @@ def undo_last(user, article_id: int, session) -> ChangeRecord | None:
             continue
         label = None
         if original.before is not None:
-            label = Label.objects.filter(pk=original.before["label_id"]).first()
+            # With its set: the history snapshot of the undo names both.
+            label = (
+                Label.objects.select_related("label_set")
+                .filter(pk=original.before["label_id"])
+                .first()
+            )
             if label is None:
                 continue
         with transaction.atomic():

@@ -186,3 +186,17 @@ def test_the_label_request_costs_thirteen_queries(analyst, article, django_asser
     # undo stack saved in a transaction.
     with django_assert_max_num_queries(13):
         assert post_label(analyst, quote, disputes).status_code == 200
+
+
+def test_the_undo_request_costs_seventeen_queries(analyst, article, django_assert_max_num_queries):
+    quote = article.quotes.first()
+    endorses, disputes = Label.objects.get(name="endorses"), Label.objects.get(name="disputes")
+    post_label(analyst, quote, endorses)
+    post_label(analyst, quote, disputes)
+    # session, user, article (with the labels version); the last change, its quote, the label
+    # it replaced with its set; the change in a transaction (lock, update, history record); the
+    # panel's quotes (deleted ones too), labels and claims; the session's undo stack saved.
+    with django_assert_max_num_queries(17):
+        response = analyst.post(reverse("articles-undo", args=[article.pk]), **HX)
+    assert "you: endorses" in response.text and "<html" not in response.text
+    assert StanceAnnotation.objects.get().label == endorses

@@ -16,6 +16,7 @@ from .. import annotation, caching
 from ..models import Article, ChangeRecord, LabelSet, Quote, Speaker
 from ..roles import can_annotate, require_annotator
 from .panel import EntryParts, entries_html, entry_html, url_pattern
+from .reading import reader_quotes
 
 SESSION_SET = "label_set"
 SESSION_BLIND = "blind"
@@ -272,8 +273,11 @@ def undo(request, pk):
     if record is None:
         messages.info(request, "Nothing to undo.")
     if request.htmx:
-        quotes = article.quotes.visible().select_related("speaker").order_by("start", "id")
-        context = panel_context(request, article, quotes)
+        # The reader's quote rows: the deleted ones come in the same query.
+        every_quote = reader_quotes(article.pk)
+        quotes = [quote for quote in every_quote if not quote.deleted]
+        deleted = [quote for quote in every_quote if quote.deleted]
+        context = panel_context(request, article, quotes, deleted)
         context["undone"] = record
         return render(request, "articles/annotation/panel.html#panel", context)
     return _back_to(request, article.pk)
