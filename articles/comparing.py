@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from . import compare_html
 from .models import Article, ChangeRecord, Outlet, Quote, QuoteAlignment, Speaker
 from .text import charts, framing
 from .text.align import QuoteRef, align_quotes
@@ -66,6 +67,10 @@ class Column:
     frames: list[tuple[str, int]] = field(default_factory=list)
     claims: list[str] = field(default_factory=list)
     lead: framing.Lead | None = None
+
+    @cached_property
+    def framing_html(self) -> SafeString:
+        return compare_html.framing_html(self)
 
     @cached_property
     def text_html(self) -> SafeString:
@@ -203,6 +208,18 @@ class Comparison:
     @property
     def query(self) -> str:
         return ",".join(str(i) for i in self.ids)
+
+    @cached_property
+    def speaker_chart_html(self) -> SafeString:
+        return compare_html.bar_chart_html(self.speaker_chart, "speaker-chart")
+
+    @cached_property
+    def stance_chart_html(self) -> SafeString:
+        return compare_html.bar_chart_html(self.stance_chart, "stance-chart")
+
+    @cached_property
+    def timeline_html(self) -> SafeString:
+        return compare_html.timeline_html(self.timeline)
 
     @cached_property
     def aligned_rows(self) -> list[Row]:
