@@ -331,3 +331,15 @@ def test_a_decision_from_the_story_page_returns_to_the_story_it_left(client_for,
         {"action": "reject", "expected": "confirmed", "next": "story"},
     )
     assert response.status_code == 302 and response["Location"] == f"/stories/{story}/"
+
+
+def test_a_link_whose_evidence_is_rewritten_shows_the_new_evidence(client_for, alice, suggested):
+    client = client_for(alice)
+    names = "<strong>Names in common:</strong> "
+    assert names + "Peskov" in client.get("/coverage/").content.decode()
+    CoverageLink.objects.filter(pk=suggested[0].pk).update(
+        evidence={"shared_names": ["Zakharova"], "reason": "same <b>quotes</b>"}
+    )
+    html = client.get("/coverage/").content.decode()
+    assert names + "Zakharova" in html and names + "Peskov" not in html
+    assert "same &lt;b&gt;quotes&lt;/b&gt;" in html

@@ -3,6 +3,7 @@
 import json
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from html import escape
 
 from django.db import connection
@@ -85,7 +86,7 @@ class Card:
     relation: str
     status: str
     score: float
-    evidence: dict
+    evidence: str | dict  # as stored: JSON text from a plain cursor
     article_a: Side
     article_b: Side
 
@@ -120,7 +121,7 @@ def queue_cards(limit: int = QUEUE_SIZE) -> tuple[list[Card], int]:
         cursor.execute(QUEUE_SQL, [suggested, suggested, limit])
         rows = cursor.fetchall()
     cards = [
-        Card(pk, relation, status, score, _evidence(evidence),
+        Card(pk, relation, status, score, evidence,
              Side(a, a_title, a_outlet or "", _published(a_when, a_has_time)),
              Side(b, b_title, b_outlet or "", _published(b_when, b_has_time)))
         for (pk, relation, status, score, evidence,
@@ -220,6 +221,49 @@ def _relation_buttons(current: str) -> str:
 RELATION_BUTTONS = {value: _relation_buttons(value) for value, _ in CoverageLink.RELATION_CHOICES}
 
 
+def _evidence_html(evidence: dict) -> tuple[str, str]:
+    """What a link's evidence adds to its card: to the head (days apart, text overlap) and to
+    the body (names in common, passages both tell, the linker's reason), every text escaped."""
+    head = []
+    days = evidence.get("days_apart")
+    if days is not None:
+        plural = "" if days == 1 else "s"
+        head.append(f'<span class="days">{escape(str(days))} day{plural} apart</span>')
+    if evidence.get("text_similarity"):
+        overlap = _two_places(evidence["text_similarity"])
+        head.append(f'<span class="textsim">text overlap {escape(str(overlap))}</span>')
+    body = []
+    if evidence.get("shared_names"):
+        names = ", ".join(escape(str(name)) for name in evidence["shared_names"])
+        body.append(f'<p class="shared-names"><strong>Names in common:</strong> {names}</p>')
+    if evidence.get("shared_passages"):
+        rows = "\n".join(
+            f"<tr><td>{_nth(pair, 0)}</td><td>{_nth(pair, 1)}</td></tr>"
+            for pair in evidence["shared_passages"]
+        )
+        body.append(
+            '<table class="passages">\n<caption>Passages both tell</caption>\n'
+            f"<tbody>\n{rows}\n</tbody>\n</table>"
+        )
+    if evidence.get("reason"):
+        body.append(f'<p class="reason">{escape(str(evidence["reason"]))}</p>')
+    return "".join("\n" + part for part in head), "".join("\n" + part for part in body)
+
+
+@lru_cache(maxsize=1024)
+def _stored_evidence_html(evidence: str) -> tuple[str, str]:
+    # Keyed by the stored JSON text itself, so a link whose evidence is rewritten misses it:
+    # nothing to invalidate. Most of a card's cost is here (its passages), and the same best
+    # links are shown to every reviewer until decided.
+    return _evidence_html(_evidence(evidence))
+
+
+def _card_evidence_html(evidence) -> tuple[str, str]:
+    if isinstance(evidence, str):
+        return _stored_evidence_html(evidence)
+    return _evidence_html(_evidence(evidence))
+
+
 def cards_html(cards: list[Card], can_review: bool, csrf_token: str) -> SafeString:
     """The queue's cards, made here: twenty cards of evidence and forms were two thirds of the
     queue's rendering time in the template engine. Every text from the database or from a
@@ -227,43 +271,19 @@ def cards_html(cards: list[Card], can_review: bool, csrf_token: str) -> SafeStri
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
     html = []
     for n, link in enumerate(cards, start=1):
-        evidence = link.evidence
-        head = [
-            f'<span class="score" title="How sure the linker is">score '
-            f"{_two_places(link.score)}</span>",
-            f'<span class="relation badge">{escape(link.relation)}</span>',
-        ]
-        days = evidence.get("days_apart")
-        if days is not None:
-            plural = "" if days == 1 else "s"
-            head.append(f'<span class="days">{escape(str(days))} day{plural} apart</span>')
-        if evidence.get("text_similarity"):
-            overlap = _two_places(evidence["text_similarity"])
-            head.append(f'<span class="textsim">text overlap {escape(str(overlap))}</span>')
+        head, body = _card_evidence_html(link.evidence)
         parts = [
             f'<article class="link-card" id="link-{int(link.pk)}" data-link="{int(link.pk)}"'
             f' tabindex="-1" aria-label="Suggested link {n}">',
-            '<header class="link-head">' + "\n".join(head) + "</header>",
+            '<header class="link-head"><span class="score" title="How sure the linker is">'
+            f"score {_two_places(link.score)}</span>\n"
+            f'<span class="relation badge">{escape(link.relation)}</span>{head}</header>',
             '<div class="side-by-side">\n'
             + _side_html(link.article_a)
             + "\n"
             + _side_html(link.article_b)
-            + "\n</div>",
+            + f"\n</div>{body}",
         ]
-        if evidence.get("shared_names"):
-            names = ", ".join(escape(str(name)) for name in evidence["shared_names"])
-            parts.append(f'<p class="shared-names"><strong>Names in common:</strong> {names}</p>')
-        if evidence.get("shared_passages"):
-            rows = "\n".join(
-                f"<tr><td>{_nth(pair, 0)}</td><td>{_nth(pair, 1)}</td></tr>"
-                for pair in evidence["shared_passages"]
-            )
-            parts.append(
-                '<table class="passages">\n<caption>Passages both tell</caption>\n'
-                f"<tbody>\n{rows}\n</tbody>\n</table>"
-            )
-        if evidence.get("reason"):
-            parts.append(f'<p class="reason">{escape(str(evidence["reason"]))}</p>')
         if can_review:
             url = escape(_decide_url(link.pk))
             form = f'method="post" action="{url}" hx-post="{url}" hx-target="#queue" hx-swap="outerHTML"'
