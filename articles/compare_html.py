@@ -8,6 +8,7 @@ SVG coordinates, floatformat and the date filter where the template used them.
 
 from html import escape
 
+from django.conf import settings
 from django.template.defaultfilters import date, floatformat, truncatechars, truncatewords
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
@@ -27,11 +28,21 @@ def _text(value) -> str:
 
 
 def _count(value) -> str:
+    # As {{ value }}: a whole number is its digits unless thousands are to be separated.
+    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)
     return escape(str(localize(value)))
 
 
 def _coordinate(value) -> str:
-    # As {{ value }} inside {% localize off %}.
+    # As {{ value }} inside {% localize off %}: Python's own digits, unless written with an
+    # exponent (Django writes those out in full) or with another decimal separator.
+    if type(value) is int:
+        return str(value)
+    if type(value) is float and settings.DECIMAL_SEPARATOR == ".":
+        digits = repr(value)
+        if "e" not in digits:
+            return digits
     return escape(str(localize(value, use_l10n=False)))
 
 

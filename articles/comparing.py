@@ -12,12 +12,12 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from html import escape  # the standard one: Django's checks every argument for lazy text
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from . import compare_html
@@ -107,7 +107,7 @@ class Cell:
         struck, added words underlined, reworded words highlighted with the first quote's words
         in their title. Every piece of text goes through escape()."""
         if self.reference:
-            return escape(self.quote.text)
+            return mark_safe(escape(self.quote.text))
         parts = []
         for op in self.ops:
             if op.op == SAME:
