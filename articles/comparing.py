@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from . import compare_html
-from .models import Article, ChangeRecord, Outlet, Quote, QuoteAlignment, Speaker
+from .models import Article, ChangeRecord, Outlet, Quote, QuoteAlignment
 from .text import charts, framing
 from .text.align import QuoteRef, align_quotes
 from .text.drift import ADDED, REMOVED, SAME, drift_summary, word_diff
@@ -60,7 +60,7 @@ class Column:
     article: Article
     label: str
     words: int
-    quotes: list[Quote] = field(default_factory=list)
+    quotes: list[QuoteRow] = field(default_factory=list)
     shares: list[framing.SpeakerShare] = field(default_factory=list)
     verbs: dict = field(default_factory=dict)
     stances: list[tuple[str, str, int]] = field(default_factory=list)  # (label, colour, count)
@@ -96,7 +96,7 @@ class Column:
 
 @dataclass
 class Cell:
-    quote: Quote
+    quote: QuoteRow
     reference: bool
     ops: list = field(default_factory=list)  # DriftOp steps from the row's first quote
     drift: float = 0.0
@@ -278,12 +278,42 @@ ORDER BY q.article_id, q.start, q.id
 """
 
 
-def _quotes(ids: list[int]) -> list[Quote]:
-    quotes = list(Quote.objects.raw(QUOTES_SQL.format(ids=_in(ids)), list(ids)))
-    for quote in quotes:
-        if quote.speaker_id:
-            quote.speaker = Speaker(pk=quote.speaker_id, name=quote.speaker_name)
-    return quotes
+@dataclass(frozen=True)
+class SpeakerRow:
+    pk: int
+    name: str
+
+
+@dataclass(eq=False)
+class QuoteRow:
+    """A quote as the page, the exports and the alignment read it (plain rows: building model
+    instances cost more than reading them)."""
+
+    pk: int
+    article_id: int
+    start: int
+    end: int
+    text: str
+    speaker: SpeakerRow | None
+    cue: str
+    kind: str
+    origin: str
+    row: int | None = None  # the aligned row it leads the texts' scrolling to, if any
+
+    @property
+    def speaker_id(self) -> int | None:
+        return self.speaker.pk if self.speaker else None
+
+
+def _quotes(ids: list[int]) -> list[QuoteRow]:
+    with connection.cursor() as cursor:
+        cursor.execute(QUOTES_SQL.format(ids=_in(ids)), list(ids))
+        return [
+            QuoteRow(pk, article_id, start, end, text,
+                     SpeakerRow(speaker_id, name) if speaker_id else None, cue, kind, origin)
+            for pk, article_id, start, end, text, speaker_id, cue, kind, origin, name
+            in cursor.fetchall()
+        ]  # fmt: skip
 
 
 # The analysts' corrections between quotes of the compared articles, oldest first, with the
@@ -308,7 +338,7 @@ def _corrections(ids: list[int]) -> list[QuoteAlignment]:
     return corrections
 
 
-def _speaker(quote: Quote) -> str | None:
+def _speaker(quote: QuoteRow) -> str | None:
     return quote.speaker.name if quote.speaker_id else None
 
 
