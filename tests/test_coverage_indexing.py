@@ -134,6 +134,33 @@ def test_a_common_key_alone_finds_no_candidates_and_two_of_them_do():
 
 
 @pytest.mark.django_db
+def test_one_telling_key_finds_the_articles_of_the_same_news_cycle_and_the_undated():
+    from datetime import UTC, date, datetime
+
+    from articles.models import Article
+
+    def article(n, published):
+        return Article.objects.create(
+            title=f"t{n}", body="b", raw_text="b", sha256=f"{n:064x}", published=published
+        )
+
+    near = article(1, datetime(2023, 2, 20, tzinfo=UTC))
+    far = article(2, datetime(2023, 9, 1, tzinfo=UTC))
+    undated = article(3, None)
+    for a in (near, far, undated):
+        BlockingKey.objects.create(article=a, key="n:rare")
+    BlockingKey.objects.create(article=far, key="t:second")
+    assert candidates(0, [], ["n:rare"], date(2023, 2, 28)) == {near.pk, undated.pk}
+    # A second shared key makes the date irrelevant; no date of our own, neither is it.
+    assert candidates(0, [], ["n:rare", "t:second"], date(2023, 2, 28)) == {
+        near.pk,
+        far.pk,
+        undated.pk,
+    }
+    assert candidates(0, [], ["n:rare"]) == {near.pk, far.pk, undated.pk}
+
+
+@pytest.mark.django_db
 def test_indexing_again_does_not_count_an_article_twice_or_touch_reviewed_links(eddie):
     a = imported(PESKOV_A, "a.txt")
     b = imported(PESKOV_B, "b.txt")
@@ -300,6 +327,30 @@ def _key_layout():
     return bands, blocks
 
 
+def _days_apart(layout_days: dict) -> tuple:
+    import numpy as np
+
+    ids = np.arange(1, 200, dtype=np.int64)
+    return ids, np.array([layout_days.get(i, -1) for i in ids], dtype=np.int64)
+
+
+# Day ordinals: 3 and 4 ran a week apart, 5 a season later; 6 and 7 (two shared keys) and
+# 1 and 2 (a shared band) years apart; the rest undated.
+DAYS = {3: 738000, 4: 738007, 5: 738100, 6: 737000, 7: 738500, 1: 737000, 2: 738500}
+
+
+def test_candidate_pairs_need_a_band_two_keys_or_a_telling_key_and_a_news_cycle():
+    from articles.coverage import SINGLE_KEY_DAYS, _split, candidate_pairs
+
+    bands, blocks = _key_layout()
+    lower, upper = _split(candidate_pairs(_columns(bands), _columns(blocks), _days_apart(DAYS)))
+    pairs = set(zip(lower.tolist(), upper.tolist(), strict=True))
+    assert {(1, 2), (3, 4), (6, 7), (9, 60)} <= pairs
+    # 5 shares only the telling key 1 with 3 and 4, and ran more than a news cycle later.
+    assert DAYS[5] - DAYS[4] > SINGLE_KEY_DAYS
+    assert (3, 5) not in pairs and (4, 5) not in pairs
+
+
 def test_candidate_pairs_need_a_band_a_telling_key_or_two_commoner_keys():
     from articles.coverage import _split, candidate_pairs
 
@@ -320,7 +371,7 @@ def test_one_article_finds_the_candidates_a_rebuild_pairs_it_with():
     from articles.coverage import KEY_CAP, _partners, _split, candidate_pairs
 
     bands, blocks = _key_layout()
-    lower, upper = _split(candidate_pairs(_columns(bands), _columns(blocks)))
+    lower, upper = _split(candidate_pairs(_columns(bands), _columns(blocks), _days_apart(DAYS)))
     pairs = set(zip(lower.tolist(), upper.tolist(), strict=True))
     usable = {k: set(v) for k, v in blocks.items() if len(v) <= KEY_CAP + 1}
     for article in range(1, 200):
@@ -328,7 +379,7 @@ def test_one_article_finds_the_candidates_a_rebuild_pairs_it_with():
         own_blocks = [k for k, v in blocks.items() if article in v]
         expected = {b for a, b in pairs if a == article} | {a for a, b in pairs if b == article}
         found = _partners(
-            article, own_bands, own_blocks, {k: set(v) for k, v in bands.items()}, usable
+            article, own_bands, own_blocks, {k: set(v) for k, v in bands.items()}, usable, DAYS
         )
         assert found == expected, article
 
