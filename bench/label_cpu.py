@@ -1,0 +1,105 @@
+"""CPU time of the label request and of its undo against a bare "hello" view, in one process.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench .venv/bin/python bench/label_cpu.py
+
+Through the Django test client (no CSRF check), as the analyst `bench-analyst` with a session
+cookie, on the first quote of --article in the benchmark corpus: first --label 1 of the
+'Presentation' set, then rounds of (label 0, undo), as bench/load.py's label task does, so that
+every label and every undo writes. Prints the queries of one label and one undo, then the best
+of --rounds rounds of CPU ms a request (time.process_time: what the other work on a shared
+machine moves least) and hello/request. Each run adds history records for bench-analyst.
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ["NEWSDESK_BENCH"] = "1"  # the hello view
+
+
+def analyst_client():
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.models import Group, User
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import Client
+
+    user, _ = User.objects.get_or_create(username="bench-analyst")
+    user.groups.add(*Group.objects.filter(name="analyst"))
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return client
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--article", type=int, default=50000)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--per-round", type=int, default=40)
+    args = parser.parse_args()
+
+    import pages
+
+    pages.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from articles.models import LabelSet, Quote
+
+    client = analyst_client()
+    labels = list(LabelSet.objects.get(name="Presentation").labels.all())[:2]
+    quote = Quote.objects.filter(article_id=args.article, deleted_at__isnull=True).earliest("start")
+    htmx = {"HTTP_HX_REQUEST": "true"}
+
+    def hello():
+        assert client.get("/bench/hello").status_code == 200
+
+    def label(which):
+        url = f"/quotes/{quote.pk}/label/"
+        response = client.post(url, {"label": labels[which].pk, "note": ""}, **htmx)
+        assert response.status_code == 200, response.status_code
+
+    def undo():
+        response = client.post(f"/articles/{quote.article_id}/undo/", **htmx)
+        assert response.status_code == 200, response.status_code
+
+    label(1)
+    for _ in range(20):  # warm up
+        hello(), label(0), undo()
+    with CaptureQueriesContext(connection) as label_queries:
+        label(0)
+    with CaptureQueriesContext(connection) as undo_queries:
+        undo()  # back to label 1, so that the next label writes
+    print(f"queries: label {len(label_queries)}, undo {len(undo_queries)}")
+    best = {"hello": float("inf"), "label": float("inf"), "undo": float("inf")}
+    for _ in range(args.rounds):
+        started = time.process_time()
+        for _ in range(args.per_round):
+            hello()
+        best["hello"] = min(best["hello"], time.process_time() - started)
+        spent = {"label": 0.0, "undo": 0.0}
+        for _ in range(args.per_round):
+            t0 = time.process_time()
+            label(0)
+            t1 = time.process_time()
+            undo()
+            spent["label"] += t1 - t0
+            spent["undo"] += time.process_time() - t1
+        for name, seconds in spent.items():
+            best[name] = min(best[name], seconds)
+    for name, seconds in best.items():
+        ms = 1000 * seconds / args.per_round
+        ratio = best["hello"] / seconds
+        print(f"{name:6s} cpu {ms:6.2f} ms a request  hello/request {ratio:.0%}")
+
+
+if __name__ == "__main__":
+    main()
