@@ -213,3 +213,14 @@ def test_the_seed_interview_versions_become_one_story_without_the_macron_call(se
     assert story is not None
     assert story_of(by_name["003"]) == {None}
     assert story_of(by_name["004"]) == {None}
+
+
+def test_the_story_page_lists_only_confirmed_links(client_for, victor, alice, chain):
+    a, b, c, d, ab, bc, cd = chain
+    decide(alice, ab.pk, CoverageLink.CONFIRMED)
+    decide(alice, bc.pk, CoverageLink.CONFIRMED)
+    link(a, c, status=CoverageLink.REJECTED, relation=CoverageLink.TRANSLATION)
+    link(a, d, status=CoverageLink.SUGGESTED, relation=CoverageLink.REWRITE)
+    html = client_for(victor).get(f"/stories/{Article.objects.get(pk=a.pk).story_id}/").content
+    listed = html.decode().split("Confirmed links")[1]
+    assert listed.count("<li>") == 2 and "translation" not in listed and "rewrite" not in listed
