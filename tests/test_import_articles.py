@@ -419,3 +419,9 @@ def test_known_speakers_of_a_batch_are_matched_in_a_fixed_number_of_queries(tmp_
     assert len(alias_reads) == 2, alias_reads  # the names, then the found speakers' aliases
     assert Speaker.objects.count() == len(names)
     assert set(Quote.objects.values_list("speaker__name", flat=True)) == set(names)
+
+
+@pytest.mark.parametrize("cores, workers", [(None, 0), (1, 0), (2, 1), (3, 2), (16, 2)])
+def test_a_large_import_analyses_on_the_cores_the_writer_leaves(monkeypatch, cores, workers):
+    monkeypatch.setattr(importing.os, "cpu_count", lambda: cores)
+    assert importing.default_workers() == workers
