@@ -121,6 +121,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool
     # (planning was a third of the list rows' 1.6 ms). A pooler in transaction mode that cannot
     # keep prepared statements (PgBouncer before 1.21) needs DATABASE_PREPARED_STATEMENTS=0.
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: the app's statements are short, and once the planner's estimate of
+    # one passed jit_above_cost (the list's rows, with coverage statistics not yet analysed),
+    # compiling it took 22 ms of a 23 ms query, on every request.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while an import writes; IMMEDIATE transactions make writers queue
     # on the busy timeout instead of failing with "database is locked" mid-transaction.
