@@ -4,9 +4,35 @@ import os
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from articles.coverage import index_article, rebuild_index
-from articles.models import Article, ArticleFingerprint
+from articles.models import (
+    Article,
+    ArticleFingerprint,
+    BandKey,
+    BlockingKey,
+    CoverageLink,
+    Story,
+    TermCount,
+)
+
+# The tables a rebuild rewrites whole, and the articles whose stories it sets.
+REBUILT = (Article, ArticleFingerprint, BandKey, BlockingKey, CoverageLink, Story, TermCount)
+
+
+def refresh_statistics():
+    """Have the database re-read the rebuilt tables' statistics at once.
+
+    The query planner's statistics still describe the tables as they were before the
+    rebuild until autovacuum (PostgreSQL) or an ANALYZE (SQLite, never on its own) catches up.
+    Until then the pages chose plans for tables that no longer exist: SQLite scanned every
+    article for a story's articles, and PostgreSQL planned the list's link counts so expensively
+    that it compiled them (JIT) on every request.
+    """
+    with connection.cursor() as cursor:
+        for model in REBUILT:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 class Command(BaseCommand):
@@ -37,6 +63,7 @@ class Command(BaseCommand):
         if rebuild or not ArticleFingerprint.objects.exists():
             progress = self.stdout.write if verbosity >= 2 else None
             stats = rebuild_index(batch=max(1, batch), workers=workers, progress=progress)
+            refresh_statistics()
             self.stdout.write(
                 f"indexed={stats['articles']} pairs={stats['pairs']} "
                 f"suggested={stats['suggested']} seconds={time.perf_counter() - started:.1f}"
