@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from . import compare_html
 from .models import Article, ChangeRecord, Outlet, Quote, QuoteAlignment
+from .speakers import SpeakerRow
 from .text import charts, framing
 from .text.align import AlignedRow, QuoteRef, align_quotes
 from .text.drift import ADDED, REMOVED, SAME, drift_summary, word_diff
@@ -276,12 +277,6 @@ FROM articles_quote q LEFT JOIN articles_speaker sp ON sp.id = q.speaker_id
 WHERE q.article_id IN ({ids}) AND q.deleted_at IS NULL
 ORDER BY q.article_id, q.start, q.id
 """
-
-
-@dataclass(frozen=True)
-class SpeakerRow:
-    pk: int
-    name: str
 
 
 @dataclass(eq=False)

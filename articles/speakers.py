@@ -1,9 +1,20 @@
 """Matching the speakers an article names to the corpus's speakers, and merging speakers."""
 
+from dataclasses import dataclass
+
 from django.db import transaction
 
 from .models import Quote, Speaker, SpeakerAlias
 from .text.speakers import name_key
+
+
+@dataclass(frozen=True)
+class SpeakerRow:
+    """A speaker as the pages read it with a quote (id and name): plain rows, since building
+    model instances cost the reader and the compare page more than reading them."""
+
+    pk: int
+    name: str
 
 
 def identifying(name: str) -> bool:

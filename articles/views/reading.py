@@ -19,6 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from .. import caching, search
 from ..models import Article, CoverageLink, Outlet, Quote, Speaker, StanceAnnotation, Story
+from ..speakers import SpeakerRow
 from ..text.marks import paragraphs_with_marks
 
 PAGE_SIZE = 50
@@ -448,12 +449,6 @@ FROM articles_quote q LEFT JOIN articles_speaker sp ON sp.id = q.speaker_id
 WHERE q.article_id = %s
 ORDER BY q.start, q.id
 """
-
-
-@dataclass(frozen=True)
-class SpeakerRow:
-    pk: int
-    name: str
 
 
 @dataclass(eq=False)
