@@ -79,14 +79,14 @@ def setup():
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
-def session_cookie():
+def session_cookie(username: str = "bench-viewer", role: str = "viewer"):
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import Group, User
     from django.contrib.sessions.backends.db import SessionStore
 
-    user, _ = User.objects.get_or_create(username="bench-viewer")
-    user.groups.add(*Group.objects.filter(name="viewer"))
+    user, _ = User.objects.get_or_create(username=username)
+    user.groups.add(*Group.objects.filter(name=role))
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
