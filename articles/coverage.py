@@ -541,17 +541,44 @@ def decide(user, link_id: int, status: str, relation: str | None = None, expecte
     return link
 
 
+# A reviewer's recent link decisions, newest first, with only what tells whether one is still
+# undoable (which decision an undo undid): reading the records whole, with their JSON, for up to
+# 200 of them was half the review queue's CPU.
+UNDOES = {
+    "postgresql": "(after ->> 'undoes')",
+    "sqlite": "json_extract(after, '$.undoes')",
+}
+RECENT_DECISIONS_SQL = """
+SELECT id, action, {undoes} FROM articles_changerecord
+WHERE user_id = %s AND subject = %s
+ORDER BY at DESC, id DESC
+LIMIT 200
+"""
+
+
+def last_decision_id(user) -> int | None:
+    """The id of the reviewer's most recent link decision that has not been undone (among their
+    last 200 link records), or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            RECENT_DECISIONS_SQL.format(undoes=UNDOES[connection.vendor]),
+            [user.pk, LINK_SUBJECT],
+        )
+        recent = cursor.fetchall()
+    undone = set()
+    for pk, action, undoes in recent:
+        if action == ChangeRecord.RESTORE:
+            if undoes is not None:
+                undone.add(int(undoes))
+        elif pk not in undone:
+            return pk
+    return None
+
+
 def last_decision(user) -> ChangeRecord | None:
     """The reviewer's most recent link decision that has not been undone."""
-    records = ChangeRecord.objects.filter(user=user, subject=LINK_SUBJECT).order_by("-at", "-id")
-    undone = set()
-    for record in records[:200]:
-        if record.action == ChangeRecord.RESTORE:
-            undone.add((record.after or {}).get("undoes"))
-            continue
-        if record.pk not in undone:
-            return record
-    return None
+    pk = last_decision_id(user)
+    return None if pk is None else ChangeRecord.objects.filter(pk=pk).first()
 
 
 def undo_last(user) -> CoverageLink | None:

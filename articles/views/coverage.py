@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from .. import coverage
-from ..models import Article, ChangeRecord, CoverageLink, Outlet, Story
+from ..models import Article, CoverageLink, Outlet, Story
 from ..roles import can_annotate, can_edit_corpus, require_annotator, require_editor
 from .reading import reader_url
 
@@ -53,19 +53,6 @@ LIMIT %s
 """
 
 LATEST_STORIES_SQL = "SELECT id, title FROM articles_story ORDER BY id DESC LIMIT 5"
-
-# A reviewer's recent link decisions, newest first, as coverage.last_decision reads them (its
-# window of 200), with only what tells whether one is still undoable: which record an undo undid.
-UNDOES = {
-    "postgresql": "(after ->> 'undoes')",
-    "sqlite": "json_extract(after, '$.undoes')",
-}
-RECENT_DECISIONS_SQL = """
-SELECT id, action, {undoes} FROM articles_changerecord
-WHERE user_id = %s AND subject = %s
-ORDER BY at DESC, id DESC
-LIMIT 200
-"""
 
 
 @dataclass(frozen=True)
@@ -138,20 +125,8 @@ def latest_stories() -> list[StoryRow]:
 
 
 def can_undo(user) -> bool:
-    """Whether the reviewer has a decision left to undo: coverage.last_decision is not None,
-    read without loading 200 history records with their JSON (half the queue's CPU)."""
-    sql = RECENT_DECISIONS_SQL.format(undoes=UNDOES[connection.vendor])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, coverage.LINK_SUBJECT])
-        recent = cursor.fetchall()
-    undone = set()
-    for pk, action, undoes in recent:
-        if action == ChangeRecord.RESTORE:
-            if undoes is not None:
-                undone.add(int(undoes))
-        elif pk not in undone:
-            return True
-    return False
+    """Whether the reviewer has a decision left to undo."""
+    return coverage.last_decision_id(user) is not None
 
 
 def _queue_context(request, message=""):
