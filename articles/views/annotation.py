@@ -15,8 +15,9 @@ from django_htmx.http import HttpResponseClientRefresh
 from .. import annotation, caching
 from ..models import Article, ChangeRecord, LabelSet, Quote, Speaker
 from ..roles import can_annotate, require_annotator
-from .panel import EntryParts, entries_html, entry_html, url_pattern
+from .panel import EntryParts, entries_html, entry_html
 from .reading import reader_quotes
+from .url_patterns import url_for
 
 SESSION_SET = "label_set"
 SESSION_BLIND = "blind"
@@ -175,9 +176,9 @@ def panel_urls(article_id: int) -> dict:
     reversing them in the template was a tenth of the reader's time."""
     pk = int(article_id)
     return {
-        "undo": url_pattern("articles-undo").format(pk),
-        "history": url_pattern("articles-history").format(pk),
-        "new_quote": url_pattern("articles-quote-create").format(pk),
+        "undo": url_for("articles-undo", pk),
+        "history": url_for("articles-history", pk),
+        "new_quote": url_for("articles-quote-create", pk),
         "blind": reverse("articles-blind"),
     }
 

@@ -11,7 +11,6 @@ from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -20,6 +19,7 @@ from .. import coverage
 from ..models import Article, CoverageLink, Outlet, Story
 from ..roles import can_annotate, can_edit_corpus, require_annotator, require_editor
 from .reading import reader_url
+from .url_patterns import url_for
 
 QUEUE_SIZE = 20
 # What a reviewer may set from the queue; a confirmed link is undone by an editor's split.
@@ -143,16 +143,6 @@ def _queue_context(request, message=""):
     }
 
 
-def _decide_url(pk: int) -> str:
-    global _DECIDE_URL
-    if _DECIDE_URL is None:
-        _DECIDE_URL = reverse("articles-coverage-decide", args=[1234567]).replace("1234567", "{}")
-    return _DECIDE_URL.format(int(pk))
-
-
-_DECIDE_URL = None
-
-
 def _side_html(side: Side) -> str:
     return (
         '<div class="side">\n'
@@ -260,7 +250,7 @@ def cards_html(cards: list[Card], can_review: bool, csrf_token: str) -> SafeStri
             + f"\n</div>{body}",
         ]
         if can_review:
-            url = escape(_decide_url(link.pk))
+            url = escape(url_for("articles-coverage-decide", link.pk))
             form = f'method="post" action="{url}" hx-post="{url}" hx-target="#queue" hx-swap="outerHTML"'
             expected = f'<input type="hidden" name="expected" value="{escape(link.status)}">'
             buttons = RELATION_BUTTONS.get(link.relation) or _relation_buttons(link.relation)

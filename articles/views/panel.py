@@ -8,25 +8,19 @@ go through int(). The markup is the one the template made: annotate.js, the brow
 the CSS rely on its ids and classes.
 """
 
-from functools import cache
 from html import escape
 
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from .url_patterns import url_for
+
 ENTRY_WORDS = 12  # the quote's text in its entry: its first words, like truncatewords:12
-_ANY_ID = 1234567
-
-
-@cache
-def url_pattern(name: str) -> str:
-    """The url of `name` for any id, reversed once per process instead of once per form."""
-    return reverse(name, args=[_ANY_ID]).replace(str(_ANY_ID), "{}")
 
 
 def url(name: str, pk) -> str:
-    return escape(url_pattern(name).format(int(pk)))
+    return escape(url_for(name, pk))
 
 
 def first_words(text: str, count: int = ENTRY_WORDS) -> str:

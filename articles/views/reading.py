@@ -21,6 +21,7 @@ from .. import caching, search
 from ..models import Article, CoverageLink, Outlet, Quote, Speaker, StanceAnnotation, Story
 from ..speakers import SpeakerRow
 from ..text.marks import paragraphs_with_marks
+from .url_patterns import url_for
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # far past any corpus; stops absurd offsets before they reach the database
@@ -214,14 +215,7 @@ class ListRow:
 
 
 def reader_url(pk: int) -> str:
-    # reverse() once: 50 reverses a page were a millisecond of the list's few.
-    global _READER_URL
-    if _READER_URL is None:
-        _READER_URL = reverse("articles-reader", args=[1234567]).replace("1234567", "{}")
-    return _READER_URL.format(int(pk))
-
-
-_READER_URL = None
+    return url_for("articles-reader", pk)
 
 
 def page_rows(ids):
