@@ -644,8 +644,3 @@ def fingerprint(
         band_keys=tuple(band_keys(signature, bands=bands)),
         blocking_keys=tuple(k[:100] for k in blocking_keys(profile)),
     )
-
-
-def fingerprint_args(args: tuple) -> Fingerprint:
-    """`fingerprint(*args)`, for process pools' map."""
-    return fingerprint(*args)
