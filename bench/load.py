@@ -95,11 +95,26 @@ MAIN_PAGES = ["list", "search", "reader", "label", "coverage", "compare"]
 # --- set-up in the benchmark database -------------------------------------------------------
 
 
+def stories_with_articles(limit: int) -> list[int]:
+    """Up to `limit` stories of two or more visible articles: what the compare task opens."""
+    from django.db.models import Count
+
+    from articles.models import Article
+
+    return list(
+        Article.objects.visible()
+        .filter(story__isnull=False)
+        .values("story_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=2)
+        .values_list("story_id", flat=True)[:limit]
+    )
+
+
 def prepare(users: int, stories_wanted: int) -> dict:
     """Analysts, and what they will ask for: every choice is drawn here, with a fixed seed."""
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group, User
-    from django.db.models import Count
 
     from articles import coverage
     from articles.models import Article, CoverageLink, LabelSet, Outlet, Quote, Speaker
@@ -121,28 +136,14 @@ def prepare(users: int, stories_wanted: int) -> dict:
             "No coverage links in this database: run `manage.py suggest_links --rebuild` on it "
             "first, so the coverage queue and the compare task have something to show."
         )
-    stories = list(
-        Article.objects.visible()
-        .filter(story__isnull=False)
-        .values("story_id")
-        .annotate(n=Count("id"))
-        .filter(n__gte=2)
-        .values_list("story_id", flat=True)[:stories_wanted]
-    )
+    stories = stories_with_articles(stories_wanted)
     if len(stories) < stories_wanted:
         editor, _ = User.objects.get_or_create(username="load-editor")
         editor.groups.add(Group.objects.get(name="editor"))
         best = CoverageLink.objects.filter(status=CoverageLink.SUGGESTED).order_by("-score", "id")
         for link in best[: 2 * (stories_wanted - len(stories))]:
             coverage.decide(editor, link.pk, CoverageLink.CONFIRMED, expected=link.status)
-        stories = list(
-            Article.objects.visible()
-            .filter(story__isnull=False)
-            .values("story_id")
-            .annotate(n=Count("id"))
-            .filter(n__gte=2)
-            .values_list("story_id", flat=True)[:stories_wanted]
-        )
+        stories = stories_with_articles(stories_wanted)
     story_articles = defaultdict(list)
     for pk, story in (
         Article.objects.visible()
