@@ -226,12 +226,17 @@ def _looks_closing(body: str, i: int, end: int) -> bool:
     return not before.isspace() and (after.isspace() or not after.isalnum())
 
 
-def _double_quoted(body: str, start: int, end: int) -> list[tuple[int, int, bool]]:
-    """(open mark, close mark or paragraph end, closed?) of each top-level double quote."""
+def _double_quoted(
+    body: str, start: int, end: int, curly: bool = False
+) -> list[tuple[int, int, bool]]:
+    """(open mark, close mark or paragraph end, closed?) of each top-level double quote.
+    `curly`: the article quotes with curly marks."""
     found: list[tuple[int, int, bool]] = []
     stack: list[tuple[str, int]] = []
     for m in _DOUBLE_MARKS.finditer(body, start, end):
         mark, i = m.group(), m.start()
+        if mark == '"' and curly and not stack and _excerpt_marker(body, i, start, end):
+            continue
         if mark in "“„«":
             if stack and stack[-1][0] == "„" and mark == "“":
                 closes = True
@@ -274,6 +279,21 @@ def _double_quoted(body: str, start: int, end: int) -> list[tuple[int, int, bool
     return found
 
 
+def _excerpt_marker(body: str, i: int, start: int, end: int) -> bool:
+    """In an article that quotes with curly marks, a straight mark that opens a line and
+    that nothing closes on the line marks the line as an excerpt of another text ("The Post
+    reports:\n\n"She had been hospitalized after what she called a “rant,” …"): the
+    quotes are the curly ones inside it."""
+    if i > start and body[i - 1] != "\n":
+        return False
+    line_end = body.find("\n", i, end)
+    return body.find('"', i + 1, end if line_end < 0 else line_end) < 0
+
+
+# A turn of an interview transcript opening a line: "PENCE: Well, …".
+_TURN_LINE = re.compile(r'(?m)^"?[A-Z][A-Z.\'’ -]{1,30}:\s')
+
+
 def _single_quoted(body: str, start: int, end: int) -> list[tuple[int, int, bool]]:
     """Top-level ‘…’ quotes; ’ closes only when no letter follows (else an apostrophe)."""
     found = []
@@ -302,11 +322,13 @@ def _quoted_spans(
     marks = [m.start() for m in _ANY_MARK.finditer(body)]
     if not marks:
         return spans
+    # (In a transcript, lines opened by a straight mark are turns of speech, not excerpts.)
+    curly = "“" in body and _TURN_LINE.search(body) is None
     for p, (ps, pe) in enumerate(paragraphs):
         k = bisect.bisect_left(marks, ps)
         if k == len(marks) or marks[k] >= pe:
             continue  # no quote mark in this paragraph
-        doubles = _double_quoted(body, ps, pe)
+        doubles = _double_quoted(body, ps, pe, curly)
         if body.find("‘", ps, pe) < 0:  # no single quote can open here: most paragraphs
             spans.extend((o, c, p, closed, ps) for o, c, closed in doubles)
             continue
@@ -345,7 +367,16 @@ def _masked(body: str, raws: list["_Raw"]) -> str:
             parts.append(first + "x" * (len(inner) - 1))
         cursor = r.end
     parts.append(body[cursor:])
-    return "".join(parts)
+    masked = "".join(parts)
+    if '\n"' in masked:  # a straight mark opening an excerpt's line is no one's word
+        opens = {r.open for r in raws}
+        for m in _LINE_OPENING_MARK.finditer(masked):
+            if m.start() not in opens:
+                masked = f"{masked[: m.start()]} {masked[m.end() :]}"
+    return masked
+
+
+_LINE_OPENING_MARK = re.compile(r'(?m)^"')
 
 
 # --- speakers ---------------------------------------------------------------------------------
@@ -515,10 +546,17 @@ _WORD_OR_STOP = re.compile(r"[\w’'-]+|[.!?]")
 
 def _pronoun_after(text: str, name_end: int) -> str:
     """The gender of the first he/she/his/her after a name in the rest of its sentence,
-    unless another name comes first (then the pronoun may be that one's)."""
+    unless another name comes first (then the pronoun may be that one's), or of a He/She
+    that opens the next sentence ("Ann thought it outrageous. She was angry.")."""
+    stopped = False
     for m in _WORD_OR_STOP.finditer(text, name_end, min(len(text), name_end + 150)):
         word = m.group()
-        if word in ".!?" or word[:1].isupper():
+        if stopped:
+            return _GENDERED_PRONOUNS.get(word.casefold(), "") if word in ("He", "She") else ""
+        if word in ".!?":
+            stopped = True
+            continue
+        if word[:1].isupper():
             return ""
         gender = _GENDERED_PRONOUNS.get(word)
         if gender:
@@ -542,8 +580,12 @@ def _sentence_openings(text: str, lo: int, hi: int):
         if not text[stop + 2 : stop + 3].isupper():
             continue
         word = text[max(lo, stop - 4) : stop + 1].rsplit(None, 1)[-1]
-        if word in _ABBREVIATION_SET or (len(word) == 2 and word[0].isupper()):
-            continue  # "Mr. Obama", "Lawrence B. Cummings"
+        if (
+            word in _ABBREVIATION_SET
+            or (len(word) == 2 and word[0].isupper())
+            or (len(word) == 4 and word[1] == "." and word[0].isupper())
+        ):
+            continue  # "Mr. Obama", "Lawrence B. Cummings", "U.S. Supreme Court"
         yield stop + 2
 
 
@@ -972,6 +1014,8 @@ def _attribute(
     verbs: list[int] | None = None,
 ) -> None:
     s_start, s_end = _sentence_bounds(ends, raw.paragraph_start, pe, raw.open, raw.close, masked)
+    while s_start < raw.open and masked[s_start] in " \t":  # (a blanked excerpt mark)
+        s_start += 1
     raw.sentence_start = s_start
     after_from = min(raw.close + 1, pe)
     if raw.open == 0 or masked[raw.open - 1] == "\n":  # the line is the quote

@@ -718,3 +718,68 @@ def test_a_name_before_saying_speaks_the_quote_that_follows():
 def test_a_name_before_asking_beats_an_earlier_cue_of_its_sentence():
     body = "The ad, the campaign says, uses footage of Kim Roe asking, “Why am I not ahead?”"
     assert find(body, "ahead").speaker == "Kim Roe"
+
+
+# --- excerpts, sentence openings --------------------------------------------------------------
+
+
+def test_a_straight_mark_opening_an_excerpt_line_is_not_a_quote():
+    body = (
+        "The Gazette reports:\n\n"
+        '"Jo Ann Miles had been in hospital after what she called a “rant,” the nurse said.\n\n'
+        "The hearing went on."
+    )
+    (q,) = quotes_of(body)
+    assert q.text == "rant,"
+    assert body[q.start : q.end] == q.text
+
+
+def test_a_straight_mark_that_closes_on_its_line_is_still_a_quote():
+    body = 'Reporters asked.\n\n"It comes across as “too loud,” I was told," Kim Roe said.'
+    (q,) = quotes_of(body)
+    assert q.text.startswith("It comes across") and q.speaker == "Kim Roe"
+
+
+def test_a_transcript_turn_opened_by_a_straight_mark_stays_speech():
+    body = (
+        "“Shark Tank” came up.\n\n"
+        '"HOST: Will she be there?\n\n'
+        '"GUEST: No.\n\n'
+        '"But the truth is that the campaign has a unique way of talking to people.'
+    )
+    assert any(q.text.startswith("But the truth") for q in quotes_of(body))
+
+
+def test_an_excerpt_line_names_the_next_speaker():
+    body = (
+        "Lee Baker, a reporter, wrote about her.\n\n"
+        '"Ann thought the whole thing was outrageous. She was anxious, sure.\n\n'
+        "“It never crossed my mind,” she said."
+    )
+    assert find(body, "crossed").speaker == "Ann"
+
+
+def test_a_single_name_is_she_when_the_next_sentence_says_so():
+    body = (
+        "“We will see,” Mrs. Baker said.\n\n"
+        "Ines thought the plan was outrageous. She had warned them.\n\n"
+        "“It never crossed my mind,” she said."
+    )
+    assert find(body, "crossed").speaker == "Ines"
+
+
+def test_initials_such_as_u_s_do_not_open_a_sentence():
+    body = (
+        "“It is over,” Ann Lee said, pointing to the idea that U.S. Supreme Court Justice "
+        "Pat Reed may have been wrong.\n\n"
+        "“Here it comes,” she said."
+    )
+    assert find(body, "Here it comes").speaker == "Ann Lee"
+
+
+def test_a_participle_after_a_blanked_excerpt_mark_finds_the_subject():
+    body = (
+        "“Go on,” Ann Lee said.\n\n"
+        '"Tom Reed walked onto the stage, chanting “We will win! We will win!”'
+    )
+    assert find(body, "We will win").speaker == "Tom Reed"
