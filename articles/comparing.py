@@ -511,20 +511,28 @@ def _add_framing(columns: list[Column], ids: list[int]) -> None:
 
 def _story_articles(articles: list[Article]) -> list[Article]:
     """The coverage to draw: every article of the compared articles' stories, else just these."""
-    stories = {a.story_id for a in articles if a.story_id}
+    stories = sorted({a.story_id for a in articles if a.story_id})
     if not stories:
         return articles
-    sql = STORY_ARTICLES_SQL.format(ids=_in(stories))
-    return [_with_outlet(a) for a in Article.objects.raw(sql, list(stories))]
+    found = []
+    for story in stories:  # one as a rule: compared articles are mostly of one story
+        found += Article.objects.raw(STORY_ARTICLES_SQL, [story])
+    # In time order, undated ones last, as the timeline lists them.
+    found.sort(key=lambda a: (a.published is None, a.published or 0, a.pk))
+    return [_with_outlet(a) for a in found]
 
 
-# The articles of the compared articles' stories, for the timeline: titles, dates and outlets.
+# The articles of a story, for the timeline: titles, dates and outlets. From the story to its
+# articles as a CROSS JOIN, which SQLite takes as the order to join in (PostgreSQL plans it as
+# any join), and sorted in Python: SQLite's statistics, when last gathered before there were
+# stories, say that one story_id is shared by the whole table, and with an IN list or an ORDER
+# BY it walked all the articles by date instead (220 ms a compare page on 100,000 articles).
 STORY_ARTICLES_SQL = """
 SELECT a.id, a.outlet_id, a.title, a.published, a.published_has_time, a.story_id,
   o.name AS outlet_name
-FROM articles_article a LEFT JOIN articles_outlet o ON o.id = a.outlet_id
-WHERE a.story_id IN ({ids}) AND a.deleted_at IS NULL
-ORDER BY a.published, a.id
+FROM articles_story s CROSS JOIN articles_article a
+LEFT JOIN articles_outlet o ON o.id = a.outlet_id
+WHERE s.id = %s AND a.story_id = s.id AND a.deleted_at IS NULL
 """
 
 

@@ -1,0 +1,149 @@
+"""CPU time of the compare page as bench/load.py asks for it, against a bare "hello" view, in one
+process.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench .venv/bin/python bench/compare_cpu.py
+
+Through the Django test client, as the analyst `bench-analyst` with a session cookie. The
+requests are load.py's compare task: the first four articles (by id) of each of --stories
+stories of two or more visible articles; a request draws one such set and asks for its first
+two to four articles (as many as it has, drawn at random with a fixed seed), the full page. When the database has no
+story yet (load.py makes some on its first run), the planted pairs of
+bench/out/planted_pairs.json stand in for them, and the output says so.
+
+Prints the queries of one request by number of articles, the CPU ms of the first pass over the
+requests (nothing of them cached in this process yet), then the best of --rounds rounds of CPU
+ms a request (time.process_time: what other work on a shared machine moves least) for hello and
+for the compare requests, and hello/compare. Reads only (the session row aside).
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ["NEWSDESK_BENCH"] = "1"  # the hello view
+SEED = 20240527
+
+
+def analyst_client():
+    import pages
+    from django.test import Client
+
+    name, value = pages.session_cookie("bench-analyst", "analyst").split("=", 1)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies[name] = value
+    return client
+
+
+def compare_sets(stories: int) -> tuple[list[list[int]], str]:
+    """The article sets load.py's compare task opens: up to four articles of each story."""
+    import pages
+    from django.db.models import Count
+
+    from articles.models import Article
+
+    # The same query as load.py's stories_with_articles (load.py patches the standard library
+    # with gevent when imported, which would weigh on what this measures).
+    chosen = list(
+        Article.objects.visible()
+        .filter(story__isnull=False)
+        .values("story_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=2)
+        .values_list("story_id", flat=True)[:stories]
+    )
+    if chosen:
+        by_story = defaultdict(list)
+        for pk, story in (
+            Article.objects.visible()
+            .filter(story_id__in=chosen)
+            .order_by("pk")
+            .values_list("pk", "story_id")
+        ):
+            by_story[story].append(pk)
+        return [ids[:4] for ids in by_story.values() if len(ids) >= 2], "stories"
+    pairs = json.loads((pages.OUT / "planted_pairs.json").read_text())
+    visible = set(
+        Article.objects.visible()
+        .filter(pk__in=[p[k] for p in pairs for k in "ab"])
+        .values_list("pk", flat=True)
+    )
+    sets = [[p["a"], p["b"]] for p in pairs if {p["a"], p["b"]} <= visible]
+    return sets[:stories], "planted pairs (no story in this database)"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stories", type=int, default=200, help="as load.py's --stories")
+    parser.add_argument("--requests", type=int, default=60, help="compare requests a round")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--hello", type=int, default=200, help="hello requests a round")
+    args = parser.parse_args()
+
+    import pages
+
+    pages.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = analyst_client()
+    sets, source = compare_sets(args.stories)
+    rng = random.Random(SEED)
+    urls = []
+    for _ in range(args.requests):
+        ids = rng.choice(sets)
+        ids = ids[: rng.randint(2, len(ids))]
+        urls.append("/compare/?articles=" + ",".join(map(str, ids)))
+    sizes = defaultdict(int)
+    for url in urls:
+        sizes[url.count(",") + 1] += 1
+    print(
+        f"{connection.vendor}, {len(sets)} sets from {source}; {len(urls)} compare requests a "
+        "round (" + ", ".join(f"{sizes[n]} of {n} articles" for n in sorted(sizes)) + ")"
+    )
+
+    def get(url):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response
+
+    for _ in range(20):  # warm up: imports, templates, the connection
+        get("/bench/hello")
+    started = time.process_time()
+    for url in urls:
+        get(url)
+    first = time.process_time() - started
+    print(f"first pass   cpu {1000 * first / len(urls):6.2f} ms a compare request")
+    queries = defaultdict(set)
+    for url in urls:
+        with CaptureQueriesContext(connection) as captured:
+            get(url)
+        queries[url.count(",") + 1].add(len(captured))
+    print(
+        "queries a request: "
+        + ", ".join(f"{n} articles {sorted(q)}" for n, q in sorted(queries.items()))
+    )
+
+    best = {"hello": float("inf"), "compare": float("inf")}
+    for _ in range(args.rounds):
+        started = time.process_time()
+        for _ in range(args.hello):
+            get("/bench/hello")
+        best["hello"] = min(best["hello"], (time.process_time() - started) / args.hello)
+        started = time.process_time()
+        for url in urls:
+            get(url)
+        best["compare"] = min(best["compare"], (time.process_time() - started) / len(urls))
+    for name, seconds in best.items():
+        print(f"{name:12s} cpu {1000 * seconds:6.2f} ms a request")
+    ratio = best["compare"] / best["hello"]
+    print(f"compare/hello {ratio:.2f} x   hello/compare {1 / ratio:.0%}")
+
+
+if __name__ == "__main__":
+    main()
