@@ -117,6 +117,10 @@ _ROLE_HEAD_SYNONYMS = {
 }
 _ROLE_WORD = rf"(?:{'|'.join(sorted(_ROLE_NOUNS + _ROLE_MODIFIERS, key=len, reverse=True))})"
 _DETERMINER = r"(?:the|a|an|his|her|its|their|The|A|An|His|Her|Its|Their)"
+# An unnamed speaker after an inverted cue: "said one Democratic source".
+_SPEAKER_DETERMINER = (
+    r"(?:the|a|an|his|her|its|their|one|another|The|A|An|His|Her|Its|Their|One|Another)"
+)
 _PRONOUN = r"(?:he|she|they|He|She|They)"
 # Capitalised words that open sentences but never names.
 _NOT_NAME_WORDS = frozenset(
@@ -145,9 +149,9 @@ _NAME_RUN = (
 _POSSESSOR = rf"(?:{_CAP}[’']s{_SP})"
 _SPEAKER = (
     rf"(?:{_PRONOUN}"
-    rf"|(?:{_DETERMINER}{_SP})?{_POSSESSOR}?(?:{_ROLE_TOKEN}{_SP}){{0,3}}{_ROLE_TOKEN}"
+    rf"|(?:{_SPEAKER_DETERMINER}{_SP})?{_POSSESSOR}?(?:{_ROLE_TOKEN}{_SP}){{0,3}}{_ROLE_TOKEN}"
     rf"{_SP}(?:for|of|to){_SP}(?:the{_SP})?{_NAME_RUN}"
-    rf"|(?:{_DETERMINER}{_SP})?{_POSSESSOR}?{_NAME_RUN})"
+    rf"|(?:{_SPEAKER_DETERMINER}{_SP})?{_POSSESSOR}?{_NAME_RUN})"
 )
 
 _AFTER_QUOTE = re.compile(
@@ -176,6 +180,7 @@ _AUX_WORDS = frozenset(
 _CUE_TAIL = re.compile(rf"(?<![\w’'-])(?:{_CUE})(?:\s+that)?[\s,:]*\Z")
 _TOKEN = re.compile(r"\S+")
 _ROLE_WORD_SET = frozenset(_ROLE_NOUNS + _ROLE_MODIFIERS)
+_ROLE_MODIFIER_SET = frozenset(_ROLE_MODIFIERS) - frozenset(_ROLE_NOUNS)
 # Case-sensitive alternatives (lower and Capitalised) keep the scan on re's fast path.
 _ROLE_AT = re.compile(
     r"(?<![\w’'-])(?:"
@@ -187,6 +192,8 @@ _ROLE_AT = re.compile(
     + r")(?![\w’'-])"
 )
 _DETERMINERS = frozenset(("the", "a", "an", "his", "her", "its", "their"))
+# "one questioner claimed", "several voters said": someone unnamed speaks.
+_QUANTIFIERS = frozenset("one another some several many other multiple few".split())
 _PARTICLES = frozenset(("de", "da", "del", "van", "von", "der", "bin", "al", "la", "le", "du"))
 _PRONOUNS = frozenset(("he", "she", "they"))
 
@@ -954,7 +961,7 @@ def _speaker_before(masked: str, end: int, floor: int) -> tuple[int, str] | None
             return _apposed_speaker(masked, tokens, i)
         for k in range(i - 1, max(-1, i - 4), -1):  # "the commission", "the ad’s narrator"
             word = tokens[k][1]
-            if word.casefold() in _DETERMINERS:
+            if word.casefold() in _DETERMINERS or word.casefold() in _QUANTIFIERS:
                 start = tokens[k][0]
                 return start, masked[start : tokens[i][0] + len(last)]
             if not (word[:1].islower() or word.endswith(("’s", "'s"))) or word[-1:] in ",.;:":
@@ -1424,6 +1431,8 @@ def _events(masked: str, tokens: set[str]) -> list["_Event"]:
         found = _speaker_before(masked, cue_start, 0)
         if found is None and masked[cue_start - 2 : cue_start] == ", ":
             found = _speaker_after(masked, m.end())
+        if found is not None and found[1].casefold() in _ROLE_MODIFIER_SET:
+            continue  # "32% of Republican claims": an adjective before a noun, not a speaker
         if found is not None:
             events.append(
                 _Event(found[0], found[1], _clean_cue(masked[cue_start : m.end()]), m.end())

@@ -783,3 +783,28 @@ def test_a_participle_after_a_blanked_excerpt_mark_finds_the_subject():
         '"Tom Reed walked onto the stage, chanting “We will win! We will win!”'
     )
     assert find(body, "We will win").speaker == "Tom Reed"
+
+
+# --- unnamed speakers -------------------------------------------------------------------------
+
+
+def test_one_questioner_is_an_unnamed_speaker_not_the_last_named_one():
+    body = (
+        "Ann Lee says the army has changed.\n\n"
+        "At a forum on Monday, one questioner claimed that the “forces of correctness” were "
+        "hurting the army."
+    )
+    assert find(body, "forces").speaker is None
+
+
+def test_said_one_source_is_an_unnamed_speaker():
+    body = (
+        "“It is partisan,” Ann Lee said.\n\n"
+        "“They are in a frenzy with no plan at all,” said one Democratic source on the panel."
+    )
+    assert find(body, "frenzy").speaker is None
+
+
+def test_claims_after_an_adjective_is_a_noun_not_a_cue():
+    body = "FactCheck rated 32% of Republican claims as “false” or “pants on fire,” it said."
+    assert find(body, "false").speaker == "FactCheck"
