@@ -1,0 +1,113 @@
+"""Grouping same-story links by average linkage (articles.text.story_groups)."""
+
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from articles.text.story_groups import components, group_levels, grouped_scores
+
+LEVEL = 0.5
+
+
+def test_reports_that_each_fit_the_group_join_it_even_when_they_score_low_together():
+    # 1, 2 and 3 tell one story; 1 and 3 share few words, but both fit with 2 and with 4.
+    scores = {(1, 2): 0.8, (2, 3): 0.8, (1, 3): 0.3, (1, 4): 0.7, (3, 4): 0.7, (2, 4): 0.7}
+    grouped = grouped_scores(scores, LEVEL)
+    assert grouped[(1, 3)] >= LEVEL
+    assert all(grouped[pair] >= LEVEL for pair in scores)
+
+
+def test_a_strong_pair_between_two_groups_that_differ_on_the_whole_is_held_apart():
+    # Two events of one kind: 1-2-3 and 4-5-6, and one report of each that look alike.
+    scores = {
+        (1, 2): 0.8, (1, 3): 0.8, (2, 3): 0.8,
+        (4, 5): 0.8, (4, 6): 0.8, (5, 6): 0.8,
+        (3, 4): 0.7, (2, 5): 0.3,
+    }  # fmt: skip
+    grouped = grouped_scores(scores, LEVEL)
+    assert grouped[(3, 4)] < LEVEL
+    assert grouped[(2, 5)] == 0.3
+    assert all(grouped[pair] >= LEVEL for pair in [(1, 2), (1, 3), (2, 3), (4, 5), (5, 6)])
+
+
+def test_a_pair_never_compared_gets_the_level_of_the_group_that_holds_both():
+    scores = {(1, 2): 0.9, (2, 3): 0.9, (1, 3): 0.9, (3, 4): 0.9, (2, 4): 0.9}
+    # 1 and 4 were never compared (a missing pair counts 0): the group {1, 2, 3} meets 4 at
+    # a mean of (0 + 0.9 + 0.9) / 3.
+    levels = group_levels(scores, LEVEL)
+    assert levels[(1, 4)] == pytest.approx((0.9 + 0.9) / 3)
+
+
+def test_the_merge_level_of_a_pair_is_the_mean_score_of_the_two_groups_it_joined():
+    scores = {(1, 2): 0.9, (3, 4): 0.8, (1, 3): 0.7, (2, 4): 0.5, (1, 4): 0.6, (2, 3): 0.6}
+    levels = group_levels(scores, 0.1)
+    assert levels[(1, 2)] == 0.9
+    assert levels[(3, 4)] == 0.8
+    for pair in [(1, 3), (1, 4), (2, 3), (2, 4)]:
+        assert levels[pair] == pytest.approx((0.7 + 0.5 + 0.6 + 0.6) / 4)
+
+
+def test_pairs_below_the_level_keep_their_score_and_nothing_is_grouped():
+    scores = {(1, 2): 0.4, (2, 3): 0.2}
+    assert grouped_scores(scores, LEVEL) == scores
+    assert group_levels(scores, LEVEL) == {}
+
+
+def test_components_follow_scores_at_or_above_the_floor_only():
+    scores = {(1, 2): 0.6, (2, 3): 0.5, (3, 4): 0.49, (7, 5): 0.9}
+    assert components(scores, 0.5) == [[1, 2, 3], [5, 7]]
+
+
+def score_graphs():
+    pair = st.tuples(st.integers(0, 14), st.integers(0, 14)).filter(lambda p: p[0] < p[1])
+    score = st.sampled_from([0.25, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9])
+    return st.dictionaries(pair, score, max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(score_graphs())
+def test_each_component_grouped_alone_gives_what_grouping_everything_gives(scores):
+    # What lets an import regroup only the component of its new article.
+    everything = group_levels(scores, LEVEL)
+    for component in components(scores, LEVEL):
+        inside = set(component)
+        own = {p: s for p, s in scores.items() if p[0] in inside and p[1] in inside}
+        alone = group_levels(own, LEVEL)
+        assert alone == {p: v for p, v in everything.items() if p[0] in inside}
+
+
+@settings(max_examples=150, deadline=None)
+@given(score_graphs(), st.dictionaries(st.integers(0, 14), st.sampled_from([0.3, 0.6, 0.9])))
+def test_regrouping_the_new_articles_component_matches_a_full_regroup(scores, new_links):
+    # Article 99 arrives with its scores against some of the corpus.
+    after = dict(scores) | {(other, 99): s for other, s in new_links.items()}
+    full = group_levels(after, LEVEL)
+    regrouped = next((set(c) for c in components(after, LEVEL) if 99 in c), {99})
+    # Keep what the corpus had outside the new article's component, regroup that component.
+    incremental = {p: v for p, v in group_levels(scores, LEVEL).items() if regrouped.isdisjoint(p)}
+    incremental.update(group_levels(after, LEVEL, articles=[99]))
+    assert incremental == full
+
+
+@settings(max_examples=100, deadline=None)
+@given(score_graphs(), st.randoms(use_true_random=False))
+def test_grouping_does_not_depend_on_the_order_scores_were_found(scores, rng):
+    pairs = list(scores.items())
+    rng.shuffle(pairs)
+    assert group_levels(dict(pairs), LEVEL) == group_levels(scores, LEVEL)
+
+
+@settings(max_examples=100, deadline=None)
+@given(score_graphs())
+def test_grouped_pairs_are_those_of_one_group_and_levels_never_pass_the_best_score(scores):
+    levels = group_levels(scores, LEVEL)
+    for level in levels.values():
+        assert LEVEL <= level <= max(scores.values())
+    # Being in one group is transitive.
+    linked = set(levels)
+    nodes = {x for pair in linked for x in pair}
+    for a, b, c in itertools.combinations(sorted(nodes), 3):
+        if (a, b) in linked and (b, c) in linked:
+            assert (a, c) in linked
