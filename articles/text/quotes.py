@@ -164,6 +164,9 @@ _AFTER_QUOTE = re.compile(
 _DASH_SIGNATURE = re.compile(
     rf"[^\S\n]*[―—–][^\S\n]*(?P<speaker>{_NAME_RUN})[^\S\n]*[.,]?[^\S\n]*(?=\n|\Z)"
 )
+_DASH_SIGNATURE_AT_END = re.compile(
+    rf"[”\"][^\S\n]*[―—–][^\S\n]*(?P<speaker>{_NAME_RUN})[^\S\n]*[.,]?[^\S\n]*\Z"
+)
 _HEADLINE_INTRO = re.compile(rf"\s*(?P<speaker>{_SPEAKER})[^\S\n]*:\s")
 # Nominal cues: "according to Peskov", "remarks by Stoltenberg".
 _ACCORDING_TO = re.compile(
@@ -247,9 +250,14 @@ def _double_quoted(
         if mark in "“„«":
             if stack and stack[-1][0] == "„" and mark == "“":
                 closes = True
-            elif len(stack) == 1 and stack[0][0] == "“" and mark == "“":
+            elif (
+                len(stack) == 1
+                and stack[0][0] == "“"
+                and mark == "“"
+                and not _closes_twice(body, i, end)
+            ):
                 # A second opening curly mark means the first was never closed: a typo, not
-                # nesting (English nests with single marks).
+                # nesting (English nests with single marks) unless two closing marks follow.
                 found.append((stack[0][1], i, False))
                 stack = [(mark, i)]
                 continue
@@ -284,6 +292,17 @@ def _double_quoted(
         # Unbalanced: the quote runs to the end of its paragraph and no further.
         found.append((stack[0][1], end, False))
     return found
+
+
+def _closes_twice(body: str, i: int, end: int) -> bool:
+    """Whether two closing curly marks follow an opening one on its line before any other
+    opening mark: “… what he calls “hell” than …” nests one quote in another."""
+    line_end = body.find("\n", i, end)
+    line_end = end if line_end < 0 else line_end
+    next_open = body.find("“", i + 1, line_end)
+    stop = line_end if next_open < 0 else next_open
+    first = body.find("”", i + 1, stop)
+    return first >= 0 and body.find("”", first + 1, stop) >= 0
 
 
 def _excerpt_marker(body: str, i: int, start: int, end: int) -> bool:
@@ -1025,12 +1044,18 @@ def _attribute(
         s_start += 1
     raw.sentence_start = s_start
     after_from = min(raw.close + 1, pe)
-    if raw.open == 0 or masked[raw.open - 1] == "\n":  # the line is the quote
+    line_start = masked.rfind("\n", 0, raw.open) + 1
+    m = None
+    if line_start == raw.open:  # the line is the quote
         m = _DASH_SIGNATURE.match(masked, after_from, pe)
-        if m:
-            raw.speaker_phrase = (m.start("speaker"), m.group("speaker"))
-            raw.attached = True
-            return
+    if m is None and masked[line_start] in '“"' and masked.find("―", after_from, pe) >= 0:
+        # A line of quotes signed at its end: “…” And that is all. “…” ― Ann Lee
+        line_end = masked.find("\n", after_from, pe)
+        m = _DASH_SIGNATURE_AT_END.search(masked, after_from, pe if line_end < 0 else line_end)
+    if m:
+        raw.speaker_phrase = (m.start("speaker"), m.group("speaker"))
+        raw.attached = True
+        return
     # A cue right after the quote is within its first words; the long pattern runs only then.
     m = (
         _AFTER_QUOTE.match(masked, after_from, s_end)
@@ -1119,9 +1144,11 @@ _PARTICIPLE = re.compile(
     r"labelled|branded|termed|likened|blasted|slammed|criticized|criticised|praised|"
     r"dismissed|accuse|accused|mocked|derided|hailed|touted|lambasted|decried)\b"
 )
+# A party tag in commas after a name: "House Speaker Paul Ryan, R-Wis., said".
+_COMMA_TAG = rf"(?:,{_SP}[RDI]-[A-Z][\w.]*(?={_SP}|,))?"
 _SUBJECT = re.compile(
     rf"(?P<lead>[{_UPPER}][^,.;:“”\"\n]{{0,100}},{_SP}|(?:But|And|Then|Still|Meanwhile|However|Now){_SP})?"
-    rf"(?:{_DETERMINER}{_SP})?(?P<speaker>{_NAME_RUN}),?{_SP}"
+    rf"(?:{_DETERMINER}{_SP})?(?P<speaker>{_NAME_RUN}){_COMMA_TAG},?{_SP}"
     rf"(?:\w+ly{_SP})?(?:(?:has|had|was|is|also|then|later|again){_SP})?[a-z]"
 )
 _PLAIN_SUBJECT = re.compile(

@@ -808,3 +808,37 @@ def test_said_one_source_is_an_unnamed_speaker():
 def test_claims_after_an_adjective_is_a_noun_not_a_cue():
     body = "FactCheck rated 32% of Republican claims as “false” or “pants on fire,” it said."
     assert find(body, "false").speaker == "FactCheck"
+
+
+def test_a_party_tag_in_commas_after_the_subject_keeps_it_the_subject():
+    body = (
+        "“We will win,” Senate leader Tom Reed, R-Ky., said Tuesday.\n\n"
+        "House Speaker Ann Lee, R-Wis., despite admitting her doubts about “trial lawyers,” "
+        "the victims “need their day in court.”"
+    )
+    assert find(body, "day in court").speaker == "Ann Lee"
+
+
+# --- nesting and signatures -------------------------------------------------------------------
+
+
+def test_a_curly_quote_nested_in_a_curly_quote_stays_inside_it():
+    body = "“I’d rather live in what he calls “hell” than live with him.” ― Ana Ruiz"
+    (q,) = quotes_of(body)
+    assert q.text == "I’d rather live in what he calls “hell” than live with him."
+    assert q.speaker == "Ana Ruiz"
+
+
+def test_a_second_opening_mark_with_one_closer_is_still_a_typo():
+    body = "“It never closes, she said. “Then this one does,” Ann Lee said."
+    qs = quotes_of(body)
+    assert [q.text for q in qs][-1] == "Then this one does,"
+
+
+def test_a_signature_at_the_end_of_a_line_signs_each_of_its_quotes():
+    body = (
+        "“We are done.” ― Tom Reed\n"
+        "“He is a bully.” And that is all he has, “the root of all evil.” ― Ana Ruiz\n"
+    )
+    assert find(body, "bully").speaker == "Ana Ruiz"
+    assert find(body, "root of all").speaker == "Ana Ruiz"
