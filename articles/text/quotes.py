@@ -144,7 +144,7 @@ _NAME_PARTICLES = r"(?:de|da|del|van|von|der|bin|al|la|le|ibn|du)"
 # words ("Kremlin spokesman Dmitry Peskov", "Russian minister Lavrov", "the Kremlin").
 _ROLE_TOKEN = rf"(?i:{_ROLE_WORD})(?![\w’'])"
 _NAME_RUN = (
-    rf"(?:(?:{_ROLE_TOKEN}|{_CAP}|{_NAME_PARTICLES}){_SP}){{0,5}}(?:{_ROLE_TOKEN}|{_CAP}){_TAG}"
+    rf"(?:(?:{_ROLE_TOKEN}|{_CAP}|{_NAME_PARTICLES}){_SP}){{0,6}}(?:{_ROLE_TOKEN}|{_CAP}){_TAG}"
 )
 _POSSESSOR = rf"(?:{_CAP}[’']s{_SP})"
 _SPEAKER = (
@@ -562,7 +562,7 @@ def _is_person_name(words: list[str]) -> bool:
 
 # A name opening one of the writer's sentences and followed by a lower-case word (a verb,
 # as a rule): "Ann Lee can be heard …", "Gen. Tom Reed made it clear …".
-_SENTENCE_SUBJECT = re.compile(rf"(?P<name>(?:{_CAP}{_SP}){{2,6}})(?=(?:\w+ly{_SP})?[a-z])")
+_SENTENCE_SUBJECT = re.compile(rf"(?P<name>(?:{_CAP}{_SP}){{2,7}})(?=(?:\w+ly{_SP})?[a-z])")
 
 
 _HONORIFIC_WORDS = frozenset("mr mr. mrs mrs. ms ms. miss".split())
@@ -598,6 +598,8 @@ def _sentence_openings(text: str, lo: int, hi: int):
         stop = max(text.rfind(". ", lo, end), text.rfind("\n", lo, end))
         stop = max(stop, text.rfind("? ", lo, end), text.rfind("! ", lo, end))
         if stop < 0:
+            if lo == 0:
+                yield 0  # the text's first sentence
             return
         end = stop
         if text[stop] == "\n":
@@ -625,6 +627,9 @@ class _Cast:
         self.last_org: _Person | None = None
         self.spoken: list[_Person] = []  # speakers in the order they last spoke
         self.last_speech_at = 0  # where the latest speaker phrase stands
+        # Who spoke last in the writer's words without a quote ("Kim Roe agreed."), if the
+        # latest speaker phrase was such: a "she said" after it likely stands for them.
+        self.last_unquoted: _Person | None = None
         # (position, person) of people introduced in apposition: "Ann Lee, a pollster at …"
         self.introduced: list[tuple[int, _Person]] = []
 
@@ -791,11 +796,13 @@ class _Cast:
         elif phrase.pronoun:
             person = (
                 self.newcomer(phrase.pronoun, self.last_speech_at, min(pos, quote_open))
+                or self.unquoted_speaker(phrase.pronoun)
                 or self.pronoun(phrase.pronoun)
                 or self.subject_before(phrase.pronoun, pos)
             )
             if person is None:
                 self.last_speech_at = pos
+                self.last_unquoted = None
                 return None
 
         else:
@@ -814,7 +821,18 @@ class _Cast:
         if person is not None:
             self.touch(person)
         self.last_speech_at = pos
+        self.last_unquoted = person if pos == quote_open else None
         return person
+
+    def unquoted_speaker(self, pronoun: str) -> _Person | None:
+        """The person whose words the writer reported last, without a quote, when nobody
+        spoke since and their gender does not contradict the pronoun ("Kim Roe agreed with
+        him. “…,” she said")."""
+        person = self.last_unquoted
+        want = {"he": "m", "she": "f"}.get(pronoun)
+        if person is None or want is None or person.is_org:
+            return None
+        return person if self.gender_of(person) in ("", want) else None
 
     def touch(self, person: _Person) -> None:
         """`person` is now the latest one spoken of."""
@@ -992,7 +1010,7 @@ def _speaker_before(masked: str, end: int, floor: int) -> tuple[int, str] | None
         j -= 1
     while (
         j >= 1
-        and tokens[j][1] in ("of", "on", "for")
+        and tokens[j][1] in ("of", "on", "for", "at")  # "Dan Roe at the National Review"
         and tokens[j - 1][1][:1].isupper()
         and tokens[j - 1][1].casefold() not in _ROLE_WORD_SET
         and tokens[j - 1][1][-1:] not in ",.;:"

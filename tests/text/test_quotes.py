@@ -842,3 +842,33 @@ def test_a_signature_at_the_end_of_a_line_signs_each_of_its_quotes():
     )
     assert find(body, "bully").speaker == "Ana Ruiz"
     assert find(body, "root of all").speaker == "Ana Ruiz"
+
+
+# --- pronouns after the writer's own report ---------------------------------------------------
+
+
+def test_a_he_said_after_someone_agreed_is_that_someone():
+    body = (
+        "“She has no plan,” Bill Stone said.\n\n"
+        "Roe largely agreed with Stone and seemed to think the outreach was phony.\n\n"
+        "“A lot of it comes across as pandering,” he said."
+    )
+    assert find(body, "pandering").speaker == "Roe"
+
+
+def test_a_name_at_an_organisation_before_a_cue_is_the_speaker():
+    body = (
+        "“It went well,” Chris Stone concluded.\n\n"
+        "Dan Roe at the National Review agreed with Stone about the winner.\n\n"
+        "“He succeeded with flying colors,” he wrote."
+    )
+    assert find(body, "flying colors").speaker == "Dan Roe"
+
+
+def test_a_subject_with_a_long_title_is_found():
+    body = (
+        "Retired U.S. Air Force Gen. Norman Roe is speaking out about why he believes the "
+        "plan is wrong.\n\n"
+        "“It was demoralizing,” he told the host."
+    )
+    assert find(body, "demoralizing").speaker == "Norman Roe"
