@@ -31,7 +31,7 @@ from articles.text.story import (  # noqa: E402
     blocking_keys,
     story_profile,
 )
-from articles.text.story_groups import group_levels, grouped_scores  # noqa: E402
+from articles.text.story_groups import GROUP_LEVEL, group_levels, grouped_scores  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "stories-dev"
 CURVE = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8)
@@ -134,7 +134,7 @@ def report(name: str, docs: list[dict], errors: int) -> float:
     # What the product keeps of a comparison: links scored at least RELATED_THRESHOLD.
     kept = {pair: score for pair, score in scores.items() if score >= RELATED_THRESHOLD}
     started = time.process_time()
-    grouped = grouped_scores(kept, SUGGEST_THRESHOLD)
+    grouped = grouped_scores(kept, GROUP_LEVEL)
     grouping_ms = (time.process_time() - started) * 1000
     # Pairs compared but not kept stay as scored, so "never compared" keeps its meaning.
     grouped.update((pair, s) for pair, s in scores.items() if pair not in kept)
@@ -145,52 +145,54 @@ def report(name: str, docs: list[dict], errors: int) -> float:
         for threshold in CURVE
     }
     print(f"\ngrouped ({grouping_ms:.1f} ms CPU for {len(kept)} kept links)")
-    return print_scores("grouped", docs, grouped, gold, errors, curve)
+    return print_scores("grouped", docs, grouped, gold, errors, curve, GROUP_LEVEL)
 
 
-def print_scores(label, docs, scores, gold, errors, curve=None) -> float:
-    precision, recall, f1, _ = pairwise(docs, scores, SUGGEST_THRESHOLD)
+def print_scores(label, docs, scores, gold, errors, curve=None, level=None) -> float:
+    threshold = SUGGEST_THRESHOLD if level is None else level
+    setting = "SUGGEST_THRESHOLD" if level is None else "GROUP_LEVEL"
+    precision, recall, f1, _ = pairwise(docs, scores, threshold)
     print(
-        f"{label} at SUGGEST_THRESHOLD={SUGGEST_THRESHOLD}: precision {precision:.3f} "
+        f"{label} at {setting}={threshold}: precision {precision:.3f} "
         f"recall {recall:.3f} F1 {f1:.3f}"
     )
     print("threshold  precision  recall  F1")
-    for threshold in CURVE:
+    for point in CURVE:
         if curve is None:
-            p, r, f, _ = pairwise(docs, scores, threshold)
+            p, r, f, _ = pairwise(docs, scores, point)
         else:
-            p, r, f = scored(curve[threshold], gold)
-        print(f"{threshold:9.2f}  {p:9.3f}  {r:6.3f}  {f:.3f}")
-    print_error_kinds(docs, scores, gold)
+            p, r, f = scored(curve[point], gold)
+        print(f"{point:9.2f}  {p:9.3f}  {r:6.3f}  {f:.3f}")
+    print_error_kinds(docs, scores, gold, threshold)
     if errors:
         wrong = [
             (score, i, j, "FP")
             for (i, j), score in scores.items()
-            if score >= SUGGEST_THRESHOLD and (i, j) not in gold
+            if score >= threshold and (i, j) not in gold
         ] + [
             (scores.get((i, j), 0.0), i, j, "FN")
             for i, j in gold
-            if scores.get((i, j), 0.0) < SUGGEST_THRESHOLD
+            if scores.get((i, j), 0.0) < threshold
         ]
-        wrong.sort(key=lambda w: -abs(w[0] - SUGGEST_THRESHOLD))
+        wrong.sort(key=lambda w: -abs(w[0] - threshold))
         for score, i, j, kind in wrong[:errors]:
             print(f"  {kind} {score:.3f} {docs[i]['name']} ~ {docs[j]['name']}")
     return f1
 
 
-def print_error_kinds(docs, scores, gold) -> None:
+def print_error_kinds(docs, scores, gold, threshold=SUGGEST_THRESHOLD) -> None:
     """Where the mistakes at the default threshold come from: links between two events of one
     topic (similar is not the same story), links across topics, same-story pairs scored too
     low, and same-story pairs that candidate generation never proposed."""
     kinds = Counter()
     for (i, j), score in scores.items():
-        if score >= SUGGEST_THRESHOLD and (i, j) not in gold:
+        if score >= threshold and (i, j) not in gold:
             same_topic = docs[i]["topic"] and docs[i]["topic"] == docs[j]["topic"]
             kinds["false links within a topic" if same_topic else "false links across topics"] += 1
     for pair in gold:
         if pair not in scores:
             kinds["missed: never compared"] += 1
-        elif scores[pair] < SUGGEST_THRESHOLD:
+        elif scores[pair] < threshold:
             kinds["missed: scored below the threshold"] += 1
     listed = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
     print(f"mistakes: {listed or 'none'}")

@@ -111,3 +111,24 @@ def test_grouped_pairs_are_those_of_one_group_and_levels_never_pass_the_best_sco
     for a, b, c in itertools.combinations(sorted(nodes), 3):
         if (a, b) in linked and (b, c) in linked:
             assert (a, c) in linked
+
+
+def test_a_grouped_pair_keeps_its_own_score_when_it_is_higher_than_the_groups_level():
+    scores = {(1, 2): 0.95, (1, 3): 0.6, (2, 3): 0.5}
+    grouped = grouped_scores(scores, LEVEL)
+    assert grouped[(1, 2)] == 0.95
+    assert grouped[(1, 3)] == 0.6
+    # 2 and 3 score 0.5 on their own, but 3 joined {1, 2} at a mean of 0.55.
+    assert grouped[(2, 3)] == pytest.approx((0.6 + 0.5) / 2)
+
+
+def test_groups_form_a_little_below_the_threshold_one_pair_must_reach():
+    from articles.text.story import SUGGEST_THRESHOLD
+    from articles.text.story_groups import GROUP_LEVEL
+
+    assert SUGGEST_THRESHOLD - 0.1 < GROUP_LEVEL <= SUGGEST_THRESHOLD
+    # Three reports that each score 0.47 together are one story; a lone pair at 0.47 too.
+    scores = {(1, 2): 0.47, (1, 3): 0.47, (2, 3): 0.47, (4, 5): 0.4}
+    grouped = grouped_scores(scores)
+    assert all(grouped[pair] >= GROUP_LEVEL for pair in [(1, 2), (1, 3), (2, 3)])
+    assert grouped[(4, 5)] < GROUP_LEVEL
