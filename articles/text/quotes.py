@@ -306,16 +306,19 @@ def _closes_twice(body: str, i: int, end: int) -> bool:
 
 
 def _excerpt_marker(body: str, i: int, start: int, end: int) -> bool:
-    """In an article that quotes with curly marks, a straight mark that opens a line and
-    that nothing closes on the line marks the line as an excerpt of another text ("The Post
-    reports:\n\n"She had been hospitalized after what she called a “rant,” …"): the
-    quotes are the curly ones inside it."""
+    """In an article that marks excerpts of another text with a straight mark opening a
+    line (see _EXCERPT_LINE), such a mark that nothing closes on its line is an excerpt
+    marker, not a quote ("The Post reports:\n\n"She had been hospitalized after what she
+    called a “rant,” …"): the quotes are the curly ones inside it."""
     if i > start and body[i - 1] != "\n":
         return False
     line_end = body.find("\n", i, end)
     return body.find('"', i + 1, end if line_end < 0 else line_end) < 0
 
 
+# A line opened by a straight mark that nothing closes, holding curly quotes: the article
+# marks excerpts so ("“Finally,” she said.\n\n"She called it a “rant,” a series of …").
+_EXCERPT_LINE = re.compile(r'(?m)^"[^"\n]*“[^"\n]*$')
 # A turn of an interview transcript opening a line: "PENCE: Well, …".
 _TURN_LINE = re.compile(r'(?m)^"?[A-Z][A-Z.\'’ -]{1,30}:\s')
 
@@ -349,7 +352,9 @@ def _quoted_spans(
     if not marks:
         return spans
     # (In a transcript, lines opened by a straight mark are turns of speech, not excerpts.)
-    curly = "“" in body and _TURN_LINE.search(body) is None
+    curly = (
+        '\n"' in body and _EXCERPT_LINE.search(body) is not None and _TURN_LINE.search(body) is None
+    )
     for p, (ps, pe) in enumerate(paragraphs):
         k = bisect.bisect_left(marks, ps)
         if k == len(marks) or marks[k] >= pe:

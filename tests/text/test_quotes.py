@@ -753,10 +753,20 @@ def test_a_transcript_turn_opened_by_a_straight_mark_stays_speech():
 def test_an_excerpt_line_names_the_next_speaker():
     body = (
         "Lee Baker, a reporter, wrote about her.\n\n"
+        '"She had been in hospital after what she called a “rant.”\n\n'
         '"Ann thought the whole thing was outrageous. She was anxious, sure.\n\n'
         "“It never crossed my mind,” she said."
     )
     assert find(body, "crossed").speaker == "Ann"
+
+
+def test_a_straight_mark_opening_a_line_is_a_quote_where_no_excerpt_holds_curly_quotes():
+    body = (
+        "The Gazette reports:\n\n"
+        '"Just 24 percent of the contributors to Mrs. Lee’s campaign have given $200 or less.\n\n'
+        "“We are proud of them,” Ann Lee said."
+    )
+    assert find(body, "24 percent").speaker == "Gazette"
 
 
 def test_a_single_name_is_she_when_the_next_sentence_says_so():
