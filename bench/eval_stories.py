@@ -31,7 +31,12 @@ from articles.text.story import (  # noqa: E402
     blocking_keys,
     story_profile,
 )
-from articles.text.story_groups import GROUP_LEVEL, group_levels, grouped_scores  # noqa: E402
+from articles.text.story_groups import (  # noqa: E402
+    GROUP_LEVEL,
+    group_levels,
+    grouped_scores,
+    participants,
+)
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "stories-dev"
 CURVE = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8)
@@ -60,7 +65,7 @@ def load_part(folder: Path) -> list[dict]:
     return docs
 
 
-def link_part(docs: list[dict]) -> tuple[dict[tuple[int, int], float], dict]:
+def link_part(docs: list[dict]) -> tuple[dict[tuple[int, int], float], dict, list]:
     started = time.perf_counter()
     profiles, signatures, index = [], [], defaultdict(list)
     for i, doc in enumerate(docs):
@@ -94,7 +99,7 @@ def link_part(docs: list[dict]) -> tuple[dict[tuple[int, int], float], dict]:
         "candidates": len(candidates),
         "all_pairs": len(docs) * (len(docs) - 1) // 2,
     }
-    return scores, stats
+    return scores, stats, profiles
 
 
 def pairwise(docs, scores, threshold):
@@ -116,7 +121,7 @@ def scored(predicted: set, gold: set) -> tuple[float, float, float]:
 
 
 def report(name: str, docs: list[dict], errors: int) -> float:
-    scores, stats = link_part(docs)
+    scores, stats, profiles = link_part(docs)
     _, _, _, gold = pairwise(docs, scores, SUGGEST_THRESHOLD)
     reachable = len(gold & scores.keys()) / len(gold)
     print(f"\n== {name}: {len(docs)} articles, {len(gold)} same-story pairs")
@@ -133,17 +138,16 @@ def report(name: str, docs: list[dict], errors: int) -> float:
 
     # What the product keeps of a comparison: links scored at least RELATED_THRESHOLD.
     kept = {pair: score for pair, score in scores.items() if score >= RELATED_THRESHOLD}
+    people = {i: (participants(p.names), p.terms) for i, p in enumerate(profiles)}
     started = time.process_time()
-    grouped = grouped_scores(kept, GROUP_LEVEL)
+    grouped = grouped_scores(kept, GROUP_LEVEL, people)
     grouping_ms = (time.process_time() - started) * 1000
     # Pairs compared but not kept stay as scored, so "never compared" keeps its meaning.
     grouped.update((pair, s) for pair, s in scores.items() if pair not in kept)
     # One grouping from the lowest level gives every level's groups (their merge levels).
-    levels = group_levels(kept, min(CURVE))
-    curve = {
-        threshold: {pair for pair, level in levels.items() if level >= threshold}
-        for threshold in CURVE
-    }
+    # Which groups may merge depends on the groups met on the way, so each point of the
+    # curve groups at its own level.
+    curve = {level: set(group_levels(kept, level, people=people)) for level in CURVE}
     print(f"\ngrouped ({grouping_ms:.1f} ms CPU for {len(kept)} kept links)")
     return print_scores("grouped", docs, grouped, gold, errors, curve, GROUP_LEVEL)
 

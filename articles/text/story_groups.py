@@ -9,6 +9,13 @@ only while the mean score over all their article pairs (a pair never compared co
 at or above a level. The level at which two articles first fall into one group (their
 cophenetic similarity) replaces their own score.
 
+Groups also carry the participants their articles keep naming. Two groups of several reports
+that each have a participant of their own, one that half the group keeps naming and the other
+group hardly ever mentions, are two events (a rule made by one secretary and its reversal by
+his successor), however alike their words: they do not merge. This is the group-level form of
+the pairs' participant contrast (articles.text.event), surer because a group's participants
+are what most of its reports name, not what one report happens to.
+
 Groups merged at or above `floor` never span two connected components of the graph of pair
 scores at or above `floor` (a mean cannot pass the floor unless one of its scores does), so the
 result for an article depends only on its component: an import regroups the component of the
@@ -16,18 +23,32 @@ new article and nothing else, and a rebuild that groups the whole corpus gives t
 """
 
 import heapq
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Mapping
+
+from articles.text.event import PARTICIPANT_MENTIONS
 
 Pair = tuple[int, int]
 # Groups hold together while the mean score over all their pairs stays at or above this: a
 # little below SUGGEST_THRESHOLD (0.5), which one pair must reach on its own, because a mean
 # over many pairs is surer than any one of them. Chosen on the development corpora: BASIL is
-# at F1 1.000 for levels 0.35-0.5, ECB+ is best at 0.45 (0.874; 0.851 at 0.5, 0.836 at 0.4).
+# at F1 1.000 for levels 0.35-0.5, ECB+ is best at 0.45.
 GROUP_LEVEL = 0.45
 # How far below the level a pair whose groups hold it apart is put, whatever its own score:
 # the smallest step of a stored score (LinkEvidence rounds to four decimals).
 HELD_APART = 0.0001
+# A group's own participant: a name at least OWN_SHARE of its articles keep naming (each at
+# least PARTICIPANT_MENTIONS times) and at most STRANGER_SHARE of the other group's articles
+# mention at all. Only groups of at least OWN_GROUP articles have participants of their own:
+# for one or two articles the pairs' own participant contrast already speaks.
+OWN_SHARE = 0.5
+STRANGER_SHARE = 0.1
+OWN_GROUP = 3
+
+
+def participants(names: Mapping[str, int]) -> frozenset[str]:
+    """The names an article keeps naming (a profile's `names`): its participants."""
+    return frozenset(name for name, count in names.items() if count >= PARTICIPANT_MENTIONS)
 
 
 def components(scores: Mapping[Pair, float], floor: float) -> list[list[int]]:
@@ -55,75 +76,112 @@ def components(scores: Mapping[Pair, float], floor: float) -> list[list[int]]:
 
 
 def group_levels(
-    scores: Mapping[Pair, float], floor: float, articles: Iterable[int] | None = None
+    scores: Mapping[Pair, float],
+    floor: float,
+    articles: Iterable[int] | None = None,
+    people: Mapping[int, tuple[Collection[str], Collection[str]]] | None = None,
 ) -> dict[Pair, float]:
     """Average-linkage merge level of every pair of articles that falls into one group at or
     above `floor`: {(lower id, higher id): level}. `scores` holds each pair once, lower id
     first; a pair missing from it counts 0. Only the components holding `articles` (all when
-    None) are grouped, so pass the scores of those components (the rest are ignored)."""
+    None) are grouped, so pass the scores of those components (the rest are ignored).
+    `people` gives, for each article, its participants and the words it uses (a profile's
+    `terms`); without them groups are kept apart by their scores alone."""
     wanted = None if articles is None else set(articles)
     levels: dict[Pair, float] = {}
     for component in components(scores, floor):
         if wanted is not None and wanted.isdisjoint(component):
             continue
-        _group_component(component, scores, floor, levels)
+        _Grouping(component, scores, people or {}).merge(floor, levels)
     return levels
 
 
-def grouped_scores(scores: Mapping[Pair, float], level: float = GROUP_LEVEL) -> dict[Pair, float]:
+def grouped_scores(
+    scores: Mapping[Pair, float],
+    level: float = GROUP_LEVEL,
+    people: Mapping[int, tuple[Collection[str], Collection[str]]] | None = None,
+) -> dict[Pair, float]:
     """Each pair's score once articles are grouped at `level`: for a pair whose two articles
     fall into one group (including pairs never compared), its own score or the level at which
     the groups merged, whichever is higher; for the others their own score, but below
     `level`, since their groups hold them apart."""
     below = level - HELD_APART
     grouped = {pair: min(score, below) for pair, score in scores.items()}
-    for pair, merged in group_levels(scores, level).items():
+    for pair, merged in group_levels(scores, level, people=people).items():
         grouped[pair] = max(merged, scores.get(pair, 0.0))
     return grouped
 
 
-def _group_component(
-    component: list[int], scores: Mapping[Pair, float], floor: float, levels: dict[Pair, float]
-) -> None:
-    inside = set(component)
-    # Each group is named by its lowest article id, so ties break the same way whatever the
-    # order in which scores were found.
-    members: dict[int, list[int]] = {x: [x] for x in component}
-    between: dict[int, dict[int, float]] = defaultdict(dict)
-    for (a, b), score in scores.items():
-        if score > 0 and a in inside and b in inside:
-            between[a][b] = between[a].get(b, 0.0) + score
-            between[b][a] = between[b].get(a, 0.0) + score
-    heap = [(-total, a, b) for a, row in between.items() for b, total in row.items() if a < b]
-    heapq.heapify(heap)
-    while heap:
-        negative, a, b = heapq.heappop(heap)
-        if a not in members or b not in members:
-            continue  # one of them has merged since this entry was pushed
-        mean = between[a].get(b, 0.0) / (len(members[a]) * len(members[b]))
-        if -negative != mean:
-            # A stale entry: its mean changed when a neighbour merged; the fresh one is queued.
-            continue
-        if mean < floor:
-            break
-        for x in members[a]:
-            for y in members[b]:
-                levels[(x, y) if x < y else (y, x)] = mean
-        keep, gone = min(a, b), max(a, b)
-        members[keep].extend(members.pop(gone))
-        row_keep, row_gone = between[keep], between.pop(gone)
-        row_keep.pop(gone, None)
-        row_gone.pop(keep, None)
-        for other, total in row_gone.items():
-            row_keep[other] = row_keep.get(other, 0.0) + total
-            row_other = between[other]
-            row_other.pop(gone, None)
-            row_other[keep] = row_keep[other]
-        size = len(members[keep])
-        for other, total in row_keep.items():
-            heapq.heappush(
-                heap,
-                (-(total / (size * len(members[other]))), min(keep, other), max(keep, other)),
-            )
-        # Entries whose sizes changed are recomputed above; the heap keys hold means, so the
-        # old entries for `keep` no longer match their mean and are skipped when popped.
+class _Grouping:
+    """Average linkage over one component. Each group is named by its lowest article id, so
+    ties break the same way whatever the order in which scores were found."""
+
+    def __init__(self, component: list[int], scores: Mapping[Pair, float], people: Mapping):
+        inside = set(component)
+        self.members: dict[int, list[int]] = {x: [x] for x in component}
+        self.version = dict.fromkeys(component, 0)
+        self.between: dict[int, dict[int, float]] = defaultdict(dict)
+        for (a, b), score in scores.items():
+            if score > 0 and a in inside and b in inside:
+                self.between[a][b] = self.between[a].get(b, 0.0) + score
+                self.between[b][a] = self.between[b].get(a, 0.0) + score
+        # Per group: how many of its articles keep naming each participant, and how many
+        # mention each participant of the component at all.
+        known = {x: people[x] for x in component if x in people}
+        everyone = set().union(*(named for named, _ in known.values()))
+        self.naming: dict[int, Counter] = {x: Counter(set(known[x][0])) for x in known}
+        self.mentioning: dict[int, Counter] = {
+            x: Counter(everyone.intersection(known[x][1])) for x in known
+        }
+
+    def merge(self, floor: float, levels: dict[Pair, float]) -> None:
+        members, between, version = self.members, self.between, self.version
+        heap = [(-self._value(a, b), a, b, 0, 0) for a in between for b in between[a] if a < b]
+        heapq.heapify(heap)
+        while heap:
+            negative, a, b, version_a, version_b = heapq.heappop(heap)
+            if a not in members or b not in members:
+                continue  # one of them has merged into another group since
+            if version[a] != version_a or version[b] != version_b:
+                continue  # a group changed since: its fresh entry is queued
+            if -negative < floor:
+                break
+            for x in members[a]:
+                for y in members[b]:
+                    levels[(x, y) if x < y else (y, x)] = -negative
+            keep, gone = a, b  # a < b
+            members[keep].extend(members.pop(gone))
+            version[keep] += 1
+            if keep in self.naming and gone in self.naming:
+                self.naming[keep] += self.naming.pop(gone)
+                self.mentioning[keep] += self.mentioning.pop(gone)
+            else:  # an article without its people makes the group's unknown
+                self.naming.pop(keep, None), self.naming.pop(gone, None)
+                self.mentioning.pop(keep, None), self.mentioning.pop(gone, None)
+            row_keep, row_gone = between[keep], between.pop(gone)
+            row_keep.pop(gone, None)
+            row_gone.pop(keep, None)
+            for other, total in row_gone.items():
+                row_keep[other] = row_keep.get(other, 0.0) + total
+                row_other = between[other]
+                row_other.pop(gone, None)
+                row_other[keep] = row_keep[other]
+            for other in row_keep:
+                x, y = min(keep, other), max(keep, other)
+                heapq.heappush(heap, (-self._value(x, y), x, y, version[x], version[y]))
+
+    def _value(self, a: int, b: int) -> float:
+        if self._own_participants(a, b) and self._own_participants(b, a):
+            return 0.0
+        return self.between[a][b] / (len(self.members[a]) * len(self.members[b]))
+
+    def _own_participants(self, a: int, b: int) -> bool:
+        """Whether group `a` keeps naming someone group `b` hardly ever mentions."""
+        size_a, size_b = len(self.members[a]), len(self.members[b])
+        if min(size_a, size_b) < OWN_GROUP or a not in self.naming or b not in self.naming:
+            return False
+        mentioned = self.mentioning[b]
+        return any(
+            count >= OWN_SHARE * size_a and mentioned[name] <= STRANGER_SHARE * size_b
+            for name, count in self.naming[a].items()
+        )

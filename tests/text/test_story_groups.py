@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from articles.text.story_groups import components, group_levels, grouped_scores
+from articles.text.story import compare
+from articles.text.story_groups import (
+    GROUP_LEVEL,
+    OWN_GROUP,
+    components,
+    group_levels,
+    grouped_scores,
+    participants,
+)
 
 LEVEL = 0.5
 
@@ -64,6 +72,15 @@ def score_graphs():
     pair = st.tuples(st.integers(0, 14), st.integers(0, 14)).filter(lambda p: p[0] < p[1])
     score = st.sampled_from([0.25, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9])
     return st.dictionaries(pair, score, max_size=60)
+
+
+def people_of():
+    """Random participants and words for articles 0-14 and 99, from a few names."""
+    names = st.frozensets(st.sampled_from("abcdef"), max_size=3)
+    return st.dictionaries(
+        st.sampled_from([*range(15), 99]),
+        st.tuples(names, names).map(lambda p: (p[0], p[0] | p[1])),
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -132,3 +149,78 @@ def test_groups_form_a_little_below_the_threshold_one_pair_must_reach():
     grouped = grouped_scores(scores)
     assert all(grouped[pair] >= GROUP_LEVEL for pair in [(1, 2), (1, 3), (2, 3)])
     assert grouped[(4, 5)] < GROUP_LEVEL
+
+
+# --- participants of a group
+
+RULE = {  # one secretary's rule, reported three times
+    1: ({"kempton", "bush"}, {"kempton", "bush", "species"}),
+    2: ({"kempton"}, {"kempton", "bush", "species"}),
+    3: ({"bush"}, {"kempton", "bush", "species"}),
+}
+REVERSAL = {  # its reversal by his successor, reported three times
+    4: ({"salas", "obama"}, {"salas", "obama", "bush", "species"}),
+    5: ({"salas", "bush"}, {"salas", "obama", "bush", "species"}),
+    6: ({"obama"}, {"salas", "obama", "bush", "species"}),
+}
+ALIKE = {  # all six reports read alike; each event's reports a little more so
+    **{pair: 0.8 for pair in itertools.combinations([1, 2, 3], 2)},
+    **{pair: 0.8 for pair in itertools.combinations([4, 5, 6], 2)},
+    **{(a, b): 0.6 for a in (1, 2, 3) for b in (4, 5, 6)},
+}
+
+
+def test_two_groups_that_each_keep_naming_someone_the_other_never_mentions_stay_apart():
+    levels = group_levels(ALIKE, LEVEL, people=RULE | REVERSAL)
+    assert set(levels) == set(itertools.combinations([1, 2, 3], 2)) | set(
+        itertools.combinations([4, 5, 6], 2)
+    )
+    # Without knowing who the reports name, their words alone make one story of them.
+    assert len(group_levels(ALIKE, LEVEL)) == 15
+
+
+def test_groups_merge_when_one_of_them_has_no_participant_of_its_own():
+    # The reversal's reports all mention the secretary who made the rule, and the rule's
+    # reports name no one the reversal's reports leave out.
+    reversal = {x: (named, words | {"kempton"}) for x, (named, words) in REVERSAL.items()}
+    assert len(group_levels(ALIKE, LEVEL, people=RULE | reversal)) == 15
+
+
+def test_a_participant_needs_half_the_group_and_groups_need_several_articles():
+    # Only one of the three rule reports keeps naming the secretary: not the group's own.
+    rule = {1: RULE[1], 2: ({"bush"}, RULE[2][1]), 3: RULE[3]}
+    assert len(group_levels(ALIKE, LEVEL, people=rule | REVERSAL)) == 15
+    # Two reports against two: too few to speak for a group.
+    assert OWN_GROUP > 2
+    small = {p: s for p, s in ALIKE.items() if 3 not in p and 6 not in p}
+    assert len(group_levels(small, LEVEL, people=RULE | REVERSAL)) == 6
+
+
+def test_participants_are_the_names_an_article_keeps_naming():
+    assert participants({"peskov": 3, "izvestia": 1, "nato": 2}) == {"peskov", "nato"}
+
+
+def test_seed_interview_versions_group_together_and_apart_from_the_other_stories():
+    from tests.text.test_story import seed_profiles
+
+    profiles = seed_profiles()
+    doc_freq = {}
+    for profile, _ in profiles.values():
+        for term in profile.terms:
+            doc_freq[term] = doc_freq.get(term, 0) + 1
+    ids = {name: i for i, name in enumerate(sorted(profiles))}
+    scores = {}
+    for x, y in itertools.combinations(sorted(profiles), 2):
+        (a, sig_a), (b, sig_b) = profiles[x], profiles[y]
+        scores[(ids[x], ids[y])] = compare(a, b, doc_freq, len(profiles), sig_a, sig_b).score
+    people = {ids[x]: (participants(p.names), p.terms) for x, (p, _) in profiles.items()}
+    grouped = grouped_scores(scores, GROUP_LEVEL, people)
+    interview = [ids["000"], ids["001"], ids["002"]]
+    for pair in itertools.combinations(interview, 2):
+        assert grouped[pair] >= GROUP_LEVEL + 0.05, pair
+    for other in (ids["003"], ids["004"]):
+        for x in interview:
+            assert grouped[(x, other)] < GROUP_LEVEL, (x, other)
+        # The interview's group as a whole stays well clear of the other story.
+        mean = sum(scores[(x, other)] for x in interview) / len(interview)
+        assert mean < GROUP_LEVEL - 0.05, other
