@@ -1653,7 +1653,19 @@ def extract_quotes(body: str) -> Extraction:
             person = _carry_over(raw, previous, previous_person, timeline)
             if person is None:
                 person = _next_in_paragraph(raw, raws[k + 1 :], resolved)
-        if _is_scare_quote(masked, raw, text, paragraphs[raw.paragraph][1]) or (
+        listed = (
+            previous is not None
+            and k > 0
+            and raws[k - 1] is previous
+            and " ".join(body[previous.close + 1 : raw.open].replace(",", " ").split())
+            in _LIST_JOINS
+        )
+        if listed and previous.speaker_phrase is not None:
+            if previous.speaker_phrase[0] < previous.open:
+                # “A,” and “B” after one cue ("as Trump went on about “A,” and “B” and “C,”
+                # Ann said yes"): a quote listed with the one before it shares its speaker
+                person, raw.cue = previous_person, previous.cue
+        if (not listed and _is_scare_quote(masked, raw, text, paragraphs[raw.paragraph][1])) or (
             dropped is not None
             and len(text.split(None, _SCARE_MAX_WORDS)) <= _SCARE_MAX_WORDS
             and body[dropped.close + 1 : raw.open].strip() in ("and", "or", ",")
@@ -1672,6 +1684,10 @@ def extract_quotes(body: str) -> Extraction:
             speaking.append(person)
         previous, previous_person = raw, person
     return Extraction(tuple(quotes), tuple(_mention(p) for p in speaking))
+
+
+# What joins quotes listed in one sentence: "“a leech” and a “brat”".
+_LIST_JOINS = frozenset(("and", "or", "and a", "and an", "or a", "or an"))
 
 
 def _carry_over(

@@ -882,3 +882,24 @@ def test_a_subject_with_a_long_title_is_found():
         "“It was demoralizing,” he told the host."
     )
     assert find(body, "demoralizing").speaker == "Norman Roe"
+
+
+# --- quotes listed with "and" -----------------------------------------------------------------
+
+
+def test_quotes_listed_after_one_cue_share_its_speaker():
+    body = (
+        "As Tom Reed went on about “how the system is rigged,” and “wounded families” and "
+        "“our struggling citizens,” Ann Lee said yes, over and over."
+    )
+    assert find(body, "struggling").speaker == "Tom Reed"
+
+
+def test_a_short_term_listed_with_a_kept_quote_is_kept():
+    body = "Reed has gone after Lee as a “human leech who will bleed the country” and a “brat.”"
+    assert [q.text for q in quotes_of(body)][-1] == "brat."
+
+
+def test_a_quote_in_the_next_paragraph_is_not_listed_with_the_one_before():
+    body = "Tom Reed walked on, chanting “We win! We win!”\n\n“That’s right,” Ann Lee said to him."
+    assert find(body, "right").speaker == "Ann Lee"
