@@ -214,3 +214,44 @@ def timeline_html(line: charts.Timeline) -> SafeString:
     undated = "".join(f"<tr><td>no date</td><td>{_text(label)}</td></tr>" for label in line.undated)
     head = '<th scope="col">Published</th><th scope="col">Article</th>'
     return mark_safe(f"\n{svg}\n" + _table(head, f"{dated}\n    {undated}"))
+
+
+def head_html(columns) -> SafeString:
+    """The columns' heads: each article's title (a link to its reader), outlet, date and size."""
+    heads = []
+    for column in columns:
+        article = column.article
+        n = len(column.quotes)
+        heads.append(
+            '\n    <header class="compare-col-head">\n'
+            f'      <h2><a href="{_text(article.get_absolute_url())}">{_text(article.title)}</a>'
+            "</h2>\n"
+            '      <p class="meta">\n'
+            f'        <span class="outlet">{_text(column.label)}</span>\n'
+            f"        · <span>{_text(article.published_display or 'no date')}</span>\n"
+            f"        · <span>{_count(column.words)} words</span>\n"
+            f"        · <span>{_count(n)} quote{'' if n == 1 else 's'}</span>\n"
+            "      </p>\n"
+            "    </header>"
+        )
+    return mark_safe(f'<div class="compare-grid compare-head">{"".join(heads)}\n  </div>')
+
+
+def framing_grid_html(columns) -> SafeString:
+    """The framing facts side by side, a cell per outlet (each made by framing_html)."""
+    cells = "".join(
+        f'\n    <section class="compare-cell" aria-label="Framing in {_text(column.label)}">\n'
+        f"      {column.framing_html}\n    </section>"
+        for column in columns
+    )
+    return mark_safe(f'<div class="compare-grid framing">{cells}\n  </div>')
+
+
+def texts_html(columns) -> SafeString:
+    """The full texts side by side, a scrolling pane per outlet (each made by Column.text_html)."""
+    panes = "".join(
+        f'\n    <div class="pane" tabindex="0" aria-label="Text of {_text(column.label)}">\n'
+        f"      {column.text_html}\n    </div>"
+        for column in columns
+    )
+    return mark_safe(f'<div class="compare-grid fulltexts">{panes}\n  </div>')

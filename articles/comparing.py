@@ -11,16 +11,18 @@ import io
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC
 from functools import cached_property, lru_cache
 from html import escape  # the standard one: Django's checks every argument for lazy text
 
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from . import compare_html
+from .caching import Lru
 from .models import Article, ChangeRecord, Outlet, Quote, QuoteAlignment
 from .speakers import SpeakerRow
 from .text import charts, framing
@@ -230,6 +232,37 @@ class Comparison:
     def single_rows(self) -> list[Row]:
         return [row for row in self.rows if row.only_in is not None]
 
+    # The page's parts made in Python, once per kept comparison (see build_comparison): the
+    # template only puts them together with what depends on the request (the forms, an error).
+    @cached_property
+    def head_html(self) -> SafeString:
+        return compare_html.head_html(self.columns)
+
+    @cached_property
+    def aligned_rows_html(self) -> SafeString:
+        return rows_html(self.aligned_rows, can_annotate=False)
+
+    @cached_property
+    def aligned_rows_html_to_pick(self) -> SafeString:
+        """The aligned rows with a tick box per quote, for those who may correct them."""
+        return rows_html(self.aligned_rows, can_annotate=True)
+
+    @cached_property
+    def single_rows_html(self) -> SafeString:
+        return rows_html(self.single_rows, can_annotate=False)
+
+    @cached_property
+    def single_rows_html_to_pick(self) -> SafeString:
+        return rows_html(self.single_rows, can_annotate=True)
+
+    @cached_property
+    def framing_html(self) -> SafeString:
+        return compare_html.framing_grid_html(self.columns)
+
+    @cached_property
+    def texts_html(self) -> SafeString:
+        return compare_html.texts_html(self.columns)
+
 
 def column_label(article: Article) -> str:
     return article.outlet.name if article.outlet_id else f"Article {article.pk}"
@@ -241,33 +274,26 @@ def _in(ids) -> str:
     return ", ".join(["%s"] * len(ids))
 
 
-# The compared articles with their outlets' names; not the raw text nor the import notes.
+# The compared articles with their outlets' names; not the raw text nor the import notes. The
+# columns keep the model's field order (Article.from_db) and end with the outlet's name.
+ARTICLE_FIELDS = (
+    "id",
+    "outlet_id",
+    "title",
+    "title_derived",
+    "published",
+    "published_has_time",
+    "language",
+    "url",
+    "body",
+    "story_id",
+)
 ARTICLES_SQL = """
 SELECT a.id, a.outlet_id, a.title, a.title_derived, a.published, a.published_has_time,
   a.language, a.url, a.body, a.story_id, o.name AS outlet_name
 FROM articles_article a LEFT JOIN articles_outlet o ON o.id = a.outlet_id
 WHERE a.id IN ({ids}) AND a.deleted_at IS NULL
 """
-
-
-def _with_outlet(article: Article) -> Article:
-    # The outlet the page names, from the joined column (no query of its own).
-    if article.outlet_id:
-        article.outlet = Outlet(pk=article.outlet_id, name=article.outlet_name)
-    return article
-
-
-def get_articles(ids: list[int]) -> list[Article]:
-    """The visible articles in the order asked; an id that is not (or no longer) there is a 404."""
-    found = {
-        a.pk: _with_outlet(a)
-        for a in Article.objects.raw(ARTICLES_SQL.format(ids=_in(ids)), list(ids))
-    }
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise Http404(f"No article {missing[0]}.")
-    return [found[i] for i in ids]
-
 
 # The visible quotes of the compared articles with their speakers' names, in reading order.
 QUOTES_SQL = """
@@ -277,39 +303,6 @@ FROM articles_quote q LEFT JOIN articles_speaker sp ON sp.id = q.speaker_id
 WHERE q.article_id IN ({ids}) AND q.deleted_at IS NULL
 ORDER BY q.article_id, q.start, q.id
 """
-
-
-@dataclass(eq=False)
-class QuoteRow:
-    """A quote as the page, the exports and the alignment read it (plain rows: building model
-    instances cost more than reading them)."""
-
-    pk: int
-    article_id: int
-    start: int
-    end: int
-    text: str
-    speaker: SpeakerRow | None
-    cue: str
-    kind: str
-    origin: str
-    row: int | None = None  # the aligned row it leads the texts' scrolling to, if any
-
-    @property
-    def speaker_id(self) -> int | None:
-        return self.speaker.pk if self.speaker else None
-
-
-def _quotes(ids: list[int]) -> list[QuoteRow]:
-    with connection.cursor() as cursor:
-        cursor.execute(QUOTES_SQL.format(ids=_in(ids)), list(ids))
-        return [
-            QuoteRow(pk, article_id, start, end, text,
-                     SpeakerRow(speaker_id, name) if speaker_id else None, cue, kind, origin)
-            for pk, article_id, start, end, text, speaker_id, cue, kind, origin, name
-            in cursor.fetchall()
-        ]  # fmt: skip
-
 
 # The analysts' corrections between quotes of the compared articles, oldest first, with the
 # name of who made each (the page shows it: a query per correction before).
@@ -323,116 +316,7 @@ JOIN auth_user u ON u.id = c.decided_by_id
 WHERE qa.article_id IN ({ids}) AND qb.article_id IN ({ids})
 ORDER BY c.decided_at, c.id
 """
-
-
-def _corrections(ids: list[int]) -> list[QuoteAlignment]:
-    sql = CORRECTIONS_SQL.format(ids=_in(ids))
-    corrections = list(QuoteAlignment.objects.raw(sql, [*ids, *ids]))
-    for c in corrections:
-        c.decided_by = User(pk=c.decided_by_id, username=c.decided_by_name)
-    return corrections
-
-
-def _speaker(quote: QuoteRow) -> str | None:
-    return quote.speaker.name if quote.speaker_id else None
-
-
-@lru_cache(maxsize=8192)
-def _drift(a: str, b: str) -> tuple[tuple, float]:
-    """The word diff of two quotes and its drift ratio. Quote texts never change once stored,
-    so a page that is reloaded or re-rendered after a correction diffs each pair only once."""
-    ops = tuple(word_diff(a, b))
-    return ops, drift_summary(ops)["drift"]
-
-
-@lru_cache(maxsize=256)
-def _alignment(refs: tuple[QuoteRef, ...], links: tuple, unlinks: tuple) -> tuple[AlignedRow, ...]:
-    """The quotes' alignment, kept per process for what it was computed from: the quotes (ids,
-    texts, speakers, places) and the corrections, in order. Any change to one of them is
-    another key, so nothing goes stale. A page shown again (a reload, the next analyst on the
-    same story) skips the alignment, a sixth of a four-article page's CPU. Rows are read only."""
-    return tuple(align_quotes(refs, links=links, unlinks=unlinks))
-
-
-def build_comparison(ids: list[int]) -> Comparison:
-    articles = get_articles(ids)
-    columns = [
-        Column(n, a, column_label(a), framing.count_words(a.body)) for n, a in enumerate(articles)
-    ]
-    by_article = {c.article.pk: c for c in columns}
-    quotes = _quotes(ids)
-    for quote in quotes:
-        by_article[quote.article_id].quotes.append(quote)
-    quote_by_id = {q.pk: q for q in quotes}
-
-    corrections = [
-        c for c in _corrections(ids) if c.quote_a_id in quote_by_id and c.quote_b_id in quote_by_id
-    ]
-    for c in corrections:
-        c.first, c.second = quote_by_id[c.quote_a_id], quote_by_id[c.quote_b_id]
-        c.first_label = by_article[c.first.article_id].label
-        c.second_label = by_article[c.second.article_id].label
-
-    refs = [
-        QuoteRef(
-            key=q.pk,
-            column=by_article[q.article_id].index,
-            text=q.text,
-            speaker=name_key(q.speaker.name) if q.speaker_id else None,
-            position=q.start / max(1, len(by_article[q.article_id].article.body)),
-        )
-        for q in quotes
-    ]
-    aligned = _alignment(
-        tuple(refs),
-        tuple((c.quote_a_id, c.quote_b_id) for c in corrections if c.linked),
-        tuple((c.quote_a_id, c.quote_b_id) for c in corrections if not c.linked),
-    )
-    rows = []
-    for n, aligned_row in enumerate(aligned):
-        cells: list[Cell | None] = [None] * len(columns)
-        reference = None
-        for column in sorted(aligned_row.members):
-            quote = quote_by_id[aligned_row.members[column].key]
-            if reference is None:
-                reference = quote
-                cells[column] = Cell(quote, reference=True)
-            else:
-                ops, drift = _drift(reference.text, quote.text)
-                cells[column] = Cell(quote, False, ops, drift)
-        row = Row(n, aligned_row.score, aligned_row.manual, cells)
-        if row.only_in is not None:
-            row.only_label = columns[row.only_in].label
-        rows.append(row)
-        for cell in cells:
-            if cell is not None:
-                # Only quotes that other columns carry too can lead the texts' scrolling.
-                cell.quote.row = n if row.only_in is None else None
-
-    _add_framing(columns, ids)
-    timeline_articles = _story_articles(articles)
-    compared = set(ids)
-    return Comparison(
-        ids=ids,
-        columns=columns,
-        rows=rows,
-        corrections=corrections,
-        speaker_chart=charts.stacked_bars(
-            [(c.label, [(s.speaker, s.words) for s in c.shares]) for c in columns]
-        ),
-        stance_chart=charts.stacked_bars(
-            [(c.label, [(label, n) for label, _, n in c.stances]) for c in columns],
-            colours={label: colour for c in columns for label, colour, _ in c.stances},
-        ),
-        timeline=charts.timeline(
-            [
-                (f"{column_label(a)}: {a.title}", a.published, a.pk in compared)
-                for a in timeline_articles
-            ]
-        ),
-        timeline_articles=timeline_articles,
-    )
-
+CORRECTION_FIELDS = ("id", "quote_a_id", "quote_b_id", "linked", "decided_by_id", "decided_at")
 
 # How many of each stance label the visible quotes of each article were given.
 STANCES_SQL = """
@@ -463,8 +347,265 @@ WHERE ct.claim_id IN ({ids})
 ORDER BY ct.id
 """
 
+# The articles of a story, for the timeline: titles, dates and outlets. From the story to its
+# articles as a CROSS JOIN, which SQLite takes as the order to join in (PostgreSQL plans it as
+# any join), and sorted in Python: SQLite's statistics, when last gathered before there were
+# stories, say that one story_id is shared by the whole table, and with an IN list or an ORDER
+# BY it walked all the articles by date instead (220 ms a compare page on 100,000 articles).
+STORY_FIELDS = ("id", "outlet_id", "title", "published", "published_has_time", "story_id")
+STORY_ARTICLES_SQL = """
+SELECT a.id, a.outlet_id, a.title, a.published, a.published_has_time, a.story_id,
+  o.name AS outlet_name
+FROM articles_story s CROSS JOIN articles_article a
+LEFT JOIN articles_outlet o ON o.id = a.outlet_id
+WHERE s.id = %s AND a.story_id = s.id AND a.deleted_at IS NULL
+"""
 
-def _add_framing(columns: list[Column], ids: list[int]) -> None:
+
+def _aware(value):
+    # As the ORM reads a DateTimeField: SQLite hands back naive UTC, PostgreSQL aware values.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+@dataclass(frozen=True)
+class Read:
+    """Everything a comparison is made from, as read from the database: plain rows of numbers,
+    strings and dates, in a fixed order. The comparison is a function of it and of nothing
+    else, which is what lets a process keep comparisons under it (see build_comparison)."""
+
+    ids: tuple[int, ...]
+    articles: tuple  # ARTICLES_SQL rows, in the order asked
+    quotes: tuple
+    corrections: tuple
+    stances: tuple
+    claims: tuple
+    tags: tuple
+    story: tuple  # STORY_ARTICLES_SQL rows of the compared articles' stories
+
+    @cached_property
+    def size(self) -> int:
+        # What a kept comparison weighs, roughly, in characters: the bodies appear in the
+        # page's full texts, the quotes in the rows, and their markup comes on top.
+        texts = sum(len(row[8]) for row in self.articles)
+        texts += sum(len(row[4]) for row in self.quotes)
+        return 3 * texts + 2000
+
+
+def read(ids: list[int]) -> Read:
+    """The rows of the compared articles; an id that is not (or no longer) there is a 404."""
+    ids = tuple(ids)
+    with connection.cursor() as cursor:
+
+        def rows(sql, keys, params=None):
+            cursor.execute(sql.format(ids=_in(keys)), list(keys) if params is None else params)
+            return tuple(cursor.fetchall())
+
+        found = {}
+        for row in rows(ARTICLES_SQL, ids):
+            found[row[0]] = (*row[:4], _aware(row[4]), *row[5:])
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise Http404(f"No article {missing[0]}.")
+        quotes = rows(QUOTES_SQL, ids)
+        corrections = tuple(
+            (*row[:5], _aware(row[5]), row[6]) for row in rows(CORRECTIONS_SQL, ids, [*ids, *ids])
+        )
+        stances = rows(STANCES_SQL, ids)
+        claims = rows(CLAIMS_SQL, ids)
+        claim_ids = sorted({row[0] for row in claims})
+        tags = rows(CLAIM_TAGS_SQL, claim_ids) if claim_ids else ()
+        story = []
+        for story_id in sorted({row[9] for row in found.values() if row[9]}):
+            # One as a rule: compared articles are mostly of one story.
+            cursor.execute(STORY_ARTICLES_SQL, [story_id])
+            story += [(*row[:3], _aware(row[3]), *row[4:]) for row in cursor.fetchall()]
+    articles = tuple(found[i] for i in ids)
+    return Read(ids, articles, quotes, corrections, stances, claims, tags, tuple(story))
+
+
+def _article(fields: tuple[str, ...], row: tuple) -> Article:
+    # A model instance as Article.objects.raw() makes it (the fields not read are deferred),
+    # with the outlet the page names from the joined column (no query of its own).
+    article = Article.from_db(DEFAULT_DB_ALIAS, fields, row[:-1])
+    if article.outlet_id:
+        article.outlet = Outlet(pk=article.outlet_id, name=row[-1])
+    return article
+
+
+def get_articles(ids: list[int]) -> list[Article]:
+    """The visible articles in the order asked; an id that is not (or no longer) there is a 404."""
+    with connection.cursor() as cursor:
+        cursor.execute(ARTICLES_SQL.format(ids=_in(ids)), list(ids))
+        found = {row[0]: row for row in cursor.fetchall()}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise Http404(f"No article {missing[0]}.")
+    return [_article(ARTICLE_FIELDS, found[i]) for i in ids]
+
+
+@dataclass(eq=False)
+class QuoteRow:
+    """A quote as the page, the exports and the alignment read it (plain rows: building model
+    instances cost more than reading them)."""
+
+    pk: int
+    article_id: int
+    start: int
+    end: int
+    text: str
+    speaker: SpeakerRow | None
+    cue: str
+    kind: str
+    origin: str
+    row: int | None = None  # the aligned row it leads the texts' scrolling to, if any
+
+    @property
+    def speaker_id(self) -> int | None:
+        return self.speaker.pk if self.speaker else None
+
+
+def _quote(row: tuple) -> QuoteRow:
+    pk, article_id, start, end, text, speaker_id, cue, kind, origin, name = row
+    speaker = SpeakerRow(speaker_id, name) if speaker_id else None
+    return QuoteRow(pk, article_id, start, end, text, speaker, cue, kind, origin)
+
+
+def _correction(row: tuple) -> QuoteAlignment:
+    correction = QuoteAlignment.from_db(DEFAULT_DB_ALIAS, CORRECTION_FIELDS, row[:-1])
+    correction.decided_by = User(pk=correction.decided_by_id, username=row[-1])
+    return correction
+
+
+def _speaker(quote: QuoteRow) -> str | None:
+    return quote.speaker.name if quote.speaker_id else None
+
+
+@lru_cache(maxsize=8192)
+def _drift(a: str, b: str) -> tuple[tuple, float]:
+    """The word diff of two quotes and its drift ratio. Quote texts never change once stored,
+    so a page that is reloaded or re-rendered after a correction diffs each pair only once."""
+    ops = tuple(word_diff(a, b))
+    return ops, drift_summary(ops)["drift"]
+
+
+@lru_cache(maxsize=256)
+def _alignment(refs: tuple[QuoteRef, ...], links: tuple, unlinks: tuple) -> tuple[AlignedRow, ...]:
+    """The quotes' alignment, kept per process for what it was computed from: the quotes (ids,
+    texts, speakers, places) and the corrections, in order. Any change to one of them is
+    another key, so nothing goes stale. A page shown again after a change elsewhere (a stance
+    label given) skips the alignment, a sixth of a four-article page's CPU. Rows are read only."""
+    return tuple(align_quotes(refs, links=links, unlinks=unlinks))
+
+
+# Comparisons kept per process under the rows they were made from (Read), at most about 32
+# million characters of them: a page shown again (a reload, the next analyst on the same story,
+# the exports) reads its rows and makes nothing. Any change to what the page shows (a label, a
+# correction, a quote edited or deleted in the admin, an article binned, a story regrouped)
+# changes the rows read, so it is another key and the page shows it at once; an entry whose
+# rows are gone is never asked for again and ages out.
+COMPARISONS = Lru(max_size=32_000_000)
+
+
+def build_comparison(ids: list[int]) -> Comparison:
+    """The comparison of the articles `ids` (in that order), made or kept for the rows read.
+
+    Kept comparisons are shared by the requests of the process: read them, never change them.
+    """
+    rows = read(ids)
+    comparison = COMPARISONS.get(rows)
+    if comparison is None:
+        comparison = make_comparison(rows)
+        COMPARISONS.put(rows, comparison, rows.size)
+    return comparison
+
+
+def make_comparison(rows: Read) -> Comparison:
+    """The comparison of `rows`: alignment, drift, framing facts and charts."""
+    ids = list(rows.ids)
+    articles = [_article(ARTICLE_FIELDS, row) for row in rows.articles]
+    columns = [
+        Column(n, a, column_label(a), framing.count_words(a.body)) for n, a in enumerate(articles)
+    ]
+    by_article = {c.article.pk: c for c in columns}
+    quotes = [_quote(row) for row in rows.quotes]
+    for quote in quotes:
+        by_article[quote.article_id].quotes.append(quote)
+    quote_by_id = {q.pk: q for q in quotes}
+
+    corrections = [
+        _correction(row)
+        for row in rows.corrections
+        if row[1] in quote_by_id and row[2] in quote_by_id
+    ]
+    for c in corrections:
+        c.first, c.second = quote_by_id[c.quote_a_id], quote_by_id[c.quote_b_id]
+        c.first_label = by_article[c.first.article_id].label
+        c.second_label = by_article[c.second.article_id].label
+
+    refs = [
+        QuoteRef(
+            key=q.pk,
+            column=by_article[q.article_id].index,
+            text=q.text,
+            speaker=name_key(q.speaker.name) if q.speaker_id else None,
+            position=q.start / max(1, len(by_article[q.article_id].article.body)),
+        )
+        for q in quotes
+    ]
+    aligned = _alignment(
+        tuple(refs),
+        tuple((c.quote_a_id, c.quote_b_id) for c in corrections if c.linked),
+        tuple((c.quote_a_id, c.quote_b_id) for c in corrections if not c.linked),
+    )
+    rows_made = []
+    for n, aligned_row in enumerate(aligned):
+        cells: list[Cell | None] = [None] * len(columns)
+        reference = None
+        for column in sorted(aligned_row.members):
+            quote = quote_by_id[aligned_row.members[column].key]
+            if reference is None:
+                reference = quote
+                cells[column] = Cell(quote, reference=True)
+            else:
+                ops, drift = _drift(reference.text, quote.text)
+                cells[column] = Cell(quote, False, ops, drift)
+        row = Row(n, aligned_row.score, aligned_row.manual, cells)
+        if row.only_in is not None:
+            row.only_label = columns[row.only_in].label
+        rows_made.append(row)
+        for cell in cells:
+            if cell is not None:
+                # Only quotes that other columns carry too can lead the texts' scrolling.
+                cell.quote.row = n if row.only_in is None else None
+
+    _add_framing(columns, rows)
+    timeline_articles = _story_articles(articles, rows.story)
+    compared = set(ids)
+    return Comparison(
+        ids=ids,
+        columns=columns,
+        rows=rows_made,
+        corrections=corrections,
+        speaker_chart=charts.stacked_bars(
+            [(c.label, [(s.speaker, s.words) for s in c.shares]) for c in columns]
+        ),
+        stance_chart=charts.stacked_bars(
+            [(c.label, [(label, n) for label, _, n in c.stances]) for c in columns],
+            colours={label: colour for c in columns for label, colour, _ in c.stances},
+        ),
+        timeline=charts.timeline(
+            [
+                (f"{column_label(a)}: {a.title}", a.published, a.pk in compared)
+                for a in timeline_articles
+            ]
+        ),
+        timeline_articles=timeline_articles,
+    )
+
+
+def _add_framing(columns: list[Column], rows: Read) -> None:
     by_article = {c.article.pk: c for c in columns}
     for column in columns:
         column.shares = framing.speaker_shares((_speaker(q), q.text) for q in column.quotes)
@@ -473,18 +614,9 @@ def _add_framing(columns: list[Column], ids: list[int]) -> None:
             column.article.body, [(q.start, q.text, _speaker(q)) for q in column.quotes]
         )
 
-    with connection.cursor() as cursor:
-        cursor.execute(STANCES_SQL.format(ids=_in(ids)), list(ids))
-        stance_rows = cursor.fetchall()
-        cursor.execute(CLAIMS_SQL.format(ids=_in(ids)), list(ids))
-        claim_rows = cursor.fetchall()
-        claims = {claim_id: text for claim_id, _, text in claim_rows}
-        tag_rows = []
-        if claims:
-            cursor.execute(CLAIM_TAGS_SQL.format(ids=_in(claims)), list(claims))
-            tag_rows = cursor.fetchall()
-    several_sets = len({label_set for _, label_set, _, _, _ in stance_rows}) > 1
-    for article_id, label_set, label, colour, n in stance_rows:
+    claims = {claim_id: text for claim_id, _, text in rows.claims}
+    several_sets = len({label_set for _, label_set, _, _, _ in rows.stances}) > 1
+    for article_id, label_set, label, colour, n in rows.stances:
         if several_sets:
             label = f"{label_set}: {label}"
         by_article[article_id].stances.append((label, colour, n))
@@ -492,10 +624,10 @@ def _add_framing(columns: list[Column], ids: list[int]) -> None:
         column.stances.sort(key=lambda s: (-s[2], s[0].casefold()))
 
     claim_articles: dict[int, set[int]] = defaultdict(set)
-    for claim_id, article_id, _ in claim_rows:
+    for claim_id, article_id, _ in rows.claims:
         claim_articles[claim_id].add(article_id)
     tags: dict[int, list[str]] = defaultdict(list)
-    for claim_id, name in tag_rows:
+    for claim_id, name in rows.tags:
         tags[claim_id].append(name)
     for claim_id, article_ids in claim_articles.items():
         for article_id in article_ids:
@@ -509,31 +641,14 @@ def _add_framing(columns: list[Column], ids: list[int]) -> None:
         column.frames = framing.label_counts(counter.elements())
 
 
-def _story_articles(articles: list[Article]) -> list[Article]:
+def _story_articles(articles: list[Article], story_rows: tuple) -> list[Article]:
     """The coverage to draw: every article of the compared articles' stories, else just these."""
-    stories = sorted({a.story_id for a in articles if a.story_id})
-    if not stories:
+    if not story_rows:
         return articles
-    found = []
-    for story in stories:  # one as a rule: compared articles are mostly of one story
-        found += Article.objects.raw(STORY_ARTICLES_SQL, [story])
+    found = [_article(STORY_FIELDS, row) for row in story_rows]
     # In time order, undated ones last, as the timeline lists them.
     found.sort(key=lambda a: (a.published is None, a.published or 0, a.pk))
-    return [_with_outlet(a) for a in found]
-
-
-# The articles of a story, for the timeline: titles, dates and outlets. From the story to its
-# articles as a CROSS JOIN, which SQLite takes as the order to join in (PostgreSQL plans it as
-# any join), and sorted in Python: SQLite's statistics, when last gathered before there were
-# stories, say that one story_id is shared by the whole table, and with an IN list or an ORDER
-# BY it walked all the articles by date instead (220 ms a compare page on 100,000 articles).
-STORY_ARTICLES_SQL = """
-SELECT a.id, a.outlet_id, a.title, a.published, a.published_has_time, a.story_id,
-  o.name AS outlet_name
-FROM articles_story s CROSS JOIN articles_article a
-LEFT JOIN articles_outlet o ON o.id = a.outlet_id
-WHERE s.id = %s AND a.story_id = s.id AND a.deleted_at IS NULL
-"""
+    return found
 
 
 # --- exports -----------------------------------------------------------------------------------
