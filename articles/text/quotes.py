@@ -1111,6 +1111,15 @@ def _attribute(
     for m in _ACCORDING_TO.finditer(masked, s_start, raw.open):
         if best is None or m.start() > best.position:
             best = _Event(m.start("speaker"), m.group("speaker"), _clean_cue(m.group("cue")), 0)
+    if "s " in masked[s_start : raw.open]:
+        for m in _POSSESSIVE_CUE.finditer(masked, s_start, raw.open):
+            # "a fact-check of Ann Lee’s claim that there have been “thousands of …”"
+            if raw.open - m.end() > 80:
+                continue  # the quote is not what the claim says
+            found = _speaker_before(masked, m.start(), s_start)
+            if found is not None and (best is None or found[0] > best.position):
+                if _parse_phrase(found[1]).name:
+                    best = _Event(found[0], found[1], m.group("cue"), 0)
     speaking = _named_speaking(masked, s_start, raw.open)
     if speaking is not None and (best is None or speaking.cue_end > best.cue_end):
         best = speaking
@@ -1160,6 +1169,12 @@ def _attribute(
         raw.cue = m.group() if m else ""
 
 
+# A possessor's words named by a noun, then what they say: "Ann Lee’s claim that …".
+_POSSESSIVE_CUE = re.compile(
+    r"(?<=\w)[’']s[^\S\n]+(?:[a-z]+[^\S\n]+){0,2}?(?P<cue>claims?|statements?|remarks?|"
+    r"comments?|assertions?|predictions?|promises?|pledges?|warnings?|words|arguments?|"
+    r"suggestions?|contentions?|boasts?|insistence|vows?)[^\S\n]+that\b"
+)
 _PARTICIPLE = re.compile(
     r"(?<![\w’'-])(?:saying|adding|calling|describing|arguing|noting|insisting|warning|"
     r"claiming|telling|writing|asking|tweeting|declaring|accusing|branding|labeling|"

@@ -903,3 +903,16 @@ def test_a_short_term_listed_with_a_kept_quote_is_kept():
 def test_a_quote_in_the_next_paragraph_is_not_listed_with_the_one_before():
     body = "Tom Reed walked on, chanting “We win! We win!”\n\n“That’s right,” Ann Lee said to him."
     assert find(body, "right").speaker == "Ann Lee"
+
+
+def test_a_possessors_claim_that_names_the_speaker():
+    body = (
+        "After the debate FactCheck did a check on Ann Lee’s claim that there have been "
+        "“thousands of shootings” in the city."
+    )
+    assert find(body, "thousands").speaker == "Ann Lee"
+
+
+def test_a_possessors_statement_judged_later_is_not_their_quote():
+    body = "FactCheck ruled that Ann Lee’s statement was “true.”"
+    assert find(body, "true").speaker != "Ann Lee"
