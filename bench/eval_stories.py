@@ -6,10 +6,10 @@ Gold "same story" = same cluster id in clusters.tsv. Candidates come only from s
 keys or LSH band keys (as the database will find them); every other pair counts as "not
 linked". Gold labels are read only to score the output, never to produce it.
 
-Each part is scored twice: pair by pair (each pair's own score), and grouped
-(articles.text.story_groups: average linkage over the scores the product keeps, those at or
-above RELATED_THRESHOLD, so a pair is one story when the two articles' groups are). The curve
-of the grouped scores groups at each threshold.
+Each part is scored twice: pair by pair (each pair's own score, at SUGGEST_THRESHOLD), and
+grouped (articles.text.story_groups at GROUP_LEVEL: average linkage over the scores the product
+keeps, those at or above RELATED_THRESHOLD, with each article's participants, so a pair is one
+story when the two articles' groups are). Each point of the grouped curve groups at its level.
 """
 
 import argparse
@@ -144,9 +144,8 @@ def report(name: str, docs: list[dict], errors: int) -> float:
     grouping_ms = (time.process_time() - started) * 1000
     # Pairs compared but not kept stay as scored, so "never compared" keeps its meaning.
     grouped.update((pair, s) for pair, s in scores.items() if pair not in kept)
-    # One grouping from the lowest level gives every level's groups (their merge levels).
-    # Which groups may merge depends on the groups met on the way, so each point of the
-    # curve groups at its own level.
+    # Which groups may merge depends on the groups met on the way (their participants), so
+    # each point of the curve groups at its own level.
     curve = {level: set(group_levels(kept, level, people=people)) for level in CURVE}
     print(f"\ngrouped ({grouping_ms:.1f} ms CPU for {len(kept)} kept links)")
     return print_scores("grouped", docs, grouped, gold, errors, curve, GROUP_LEVEL)
