@@ -2,6 +2,8 @@
 we are that two articles tell one story (and as copy, rewrite, translation or own report)."""
 
 import datetime
+import functools
+import heapq
 import json
 import math
 import re
@@ -9,6 +11,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from articles.text.event import participant_contrast
 from articles.text.signatures import estimated_jaccard
@@ -110,8 +113,12 @@ class StoryProfile:
     word_count: int = 0
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def term_of(word: str) -> str:
-    """The comparable form of a word: casefolded, possessive and plural endings dropped."""
+    """The comparable form of a word: casefolded, possessive and plural endings dropped.
+
+    Remembered: a corpus says the same words over and over, and indexing 100,000 articles
+    asks for the term of tens of millions of tokens."""
     word = word.casefold().replace(".", "") if "." in word else word.casefold()
     if word.endswith("'s"):
         word = word[:-2]
@@ -125,6 +132,13 @@ def term_of(word: str) -> str:
 
 def _is_content(term: str) -> bool:
     return len(term) > 2 and term not in STOPWORDS or (term.isdigit() and len(term) >= 2)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _content_term(token: str) -> str | None:
+    """The term of a token when it is a content word, else None (remembered, as term_of)."""
+    term = term_of(token)
+    return term if _is_content(term) else None
 
 
 def _clean(text: str) -> str:
@@ -153,11 +167,9 @@ def story_profile(
 
     # A capitalised word counts as a name only where its capital is not explained by the
     # start of a sentence, so we first learn which words the text capitalises mid-sentence.
-    mid_capitals: set[str] = set()
-    for tokens in tokenised:
-        for token in tokens[1:]:
-            if _capitalised(token):
-                mid_capitals.add(term_of(token))
+    mid_capitals = {
+        term_of(token) for tokens in tokenised for token in tokens[1:] if token[0].isupper()
+    }
 
     terms: Counter[str] = Counter()
     names: Counter[str] = Counter()
@@ -168,19 +180,24 @@ def story_profile(
     word_count = 0
     for position, (sentence, tokens) in enumerate(zip(sentences, tokenised, strict=True)):
         word_count += len(tokens)
-        in_sentence = set()
         # News puts the event itself in the lead: the first sentences weigh more.
         weight = LEAD_WEIGHT if position < LEAD_SENTENCES else 1
+        found = list(map(_content_term, tokens))
+        content = [term for term in found if term is not None]
+        if weight == 1:
+            terms.update(content)
+        else:
+            for term in content:
+                terms[term] += weight
+        in_sentence = set(content)
+        numbers.update(term for term in in_sentence if term[0].isdigit())
+        # Only a capitalised content word can be a name (a number never is).
         for i, token in enumerate(tokens):
-            term = term_of(token)
-            if not _is_content(term):
+            if not token[0].isupper():
                 continue
-            terms[term] += weight
-            in_sentence.add(term)
-            if term[0].isdigit():
-                numbers.add(term)
-            elif (
-                _capitalised(token)
+            term = found[i]
+            if (
+                term is not None
                 and term not in GENERIC_CAPITALS
                 and (i > 0 or term in mid_capitals)
             ):
@@ -191,8 +208,8 @@ def story_profile(
             sentence_terms.append(frozenset(in_sentence))
 
     for token in title_tokens:
-        term = term_of(token)
-        if _is_content(term):
+        term = _content_term(token)
+        if term is not None:
             terms[term] += TITLE_WEIGHT
             if term in names:
                 names[term] += 1
@@ -220,10 +237,16 @@ def blocking_keys(profile: StoryProfile, limit: int = 12) -> list[str]:
     trust the article itself: its most repeated names first, then its most repeated long
     words (rare words tend to be long), so a story told without names still finds its kin.
     """
-    ranked_names = sorted(profile.names.items(), key=lambda item: (-item[1], item[0]))
-    keys = [f"n:{name}" for name, count in ranked_names if count >= 2 or len(profile.names) < 4]
-    keys = keys[: max(1, limit * 2 // 3)]
-    ranked_terms = sorted(
+    # nsmallest(n, ...) is sorted(...)[:n] without sorting an article's hundreds of terms.
+    few_names = len(profile.names) < 4
+    ranked_names = heapq.nsmallest(
+        max(1, limit * 2 // 3),
+        (item for item in profile.names.items() if item[1] >= 2 or few_names),
+        key=lambda item: (-item[1], item[0]),
+    )
+    keys = [f"n:{name}" for name, _ in ranked_names][:limit]
+    ranked_terms = heapq.nsmallest(
+        limit - len(keys),
         (
             (count * min(len(term), 10), term)
             for term, count in profile.terms.items()
@@ -231,11 +254,8 @@ def blocking_keys(profile: StoryProfile, limit: int = 12) -> list[str]:
         ),
         key=lambda item: (-item[0], item[1]),
     )
-    for _, term in ranked_terms:
-        if len(keys) >= limit:
-            break
-        keys.append(f"t:{term}")
-    return keys[:limit]
+    keys.extend(f"t:{term}" for _, term in ranked_terms)
+    return keys
 
 
 @dataclass(frozen=True)
@@ -281,39 +301,34 @@ def _latest_year(profile: StoryProfile) -> int | None:
     return max(years, default=None)
 
 
-def _sentence_index(
-    profile: StoryProfile, idf: Mapping[str, float]
-) -> tuple[dict[str, list[int]], list[float]]:
-    """Which sentences hold each term, and each sentence's idf weight."""
-    where: dict[str, list[int]] = {}
-    for j, terms in enumerate(profile.sentence_terms):
-        for term in terms:
-            where.setdefault(term, []).append(j)
+def _sentence_weights(profile: StoryProfile, idf: Mapping[str, float]) -> list[float]:
+    """Each sentence's idf weight: the sum over its terms."""
     get = idf.get
-    return where, [sum(get(t, 0.0) for t in terms) for terms in profile.sentence_terms]
+    return [sum(map(get, terms, repeat(0.0))) for terms in profile.sentence_terms]
 
 
 def _shared_passages(
     a: StoryProfile,
     b: StoryProfile,
     idf: Mapping[str, float],
-    index_a: tuple[dict[str, list[int]], list[float]] | None = None,
-    index_b: tuple[dict[str, list[int]], list[float]] | None = None,
+    weights_a: list[float] | None = None,
+    weights_b: list[float] | None = None,
 ) -> list[tuple[int, int, float]]:
     """Sentence pairs that say the same thing, exactly or in other words: (i, j, overlap)."""
-    _, weights_a = index_a or _sentence_index(a, idf)
-    where, weights_b = index_b or _sentence_index(b, idf)
+    if weights_a is None:
+        weights_a = _sentence_weights(a, idf)
+    if weights_b is None:
+        weights_b = _sentence_weights(b, idf)
     get = idf.get
     pairs = []
+    # Articles hold tens of sentences, so intersecting every pair of sentences' term sets
+    # (in C) costs less than building an index of where each term occurs.
     for i, terms_a in enumerate(a.sentence_terms):
-        hits: Counter[int] = Counter()
-        for term in terms_a:
-            for j in where.get(term, ()):
-                hits[j] += 1
-        for j, count in hits.items():
-            if count < 4:
+        for j, terms_b in enumerate(b.sentence_terms):
+            shared = terms_a & terms_b
+            if len(shared) < 4:
                 continue
-            shared_weight = sum(get(t, 0.0) for t in terms_a & b.sentence_terms[j])
+            shared_weight = sum(map(get, shared, repeat(0.0)))
             smaller = min(weights_a[i], weights_b[j])
             overlap = shared_weight / smaller if smaller else 0.0
             if overlap >= 0.45:
@@ -377,7 +392,7 @@ class StoryScorer:
         self.doc_freq = doc_freq
         self.total = math.log(max(n_docs, 2) + BACKGROUND_DOCS)
         self.idf = {} if idf is None else idf
-        # id(profile) -> (profile, weighted terms, squared norm, sentence index or None)
+        # id(profile) -> (profile, weighted terms, squared norm, sentence weights or None)
         self._vectors: dict[int, tuple] = {}
 
     def idf_of(self, terms) -> dict[str, float]:
@@ -400,11 +415,12 @@ class StoryScorer:
             self._vectors[id(profile)] = cached
         return cached[1], cached[2]
 
-    def _sentences(self, profile: StoryProfile) -> tuple[dict[str, list[int]], list[float]]:
+    def _sentences(self, profile: StoryProfile) -> list[float]:
+        """The profile's sentence weights (see `_sentence_weights`), worked out once."""
         self._vector(profile)
         cached = self._vectors[id(profile)]
         if cached[3] is None:
-            cached = (*cached[:3], _sentence_index(profile, self.idf))
+            cached = (*cached[:3], _sentence_weights(profile, self.idf))
             self._vectors[id(profile)] = cached
         return cached[3]
 
@@ -458,17 +474,21 @@ class StoryScorer:
             score -= UNSHARED_QUOTES_PENALTY
         score = max(score, text_similarity)
 
-        shared_names = sorted(a.names.keys() & b.names.keys(), key=lambda t: (-idf[t], t))
-        shared_terms = sorted(
-            (a.terms.keys() & b.terms.keys()) - set(shared_names), key=lambda t: (-idf[t], t)
-        )
+        # The evidence shows the ten rarest of each; nsmallest is sorted()[:10] without
+        # sorting the hundred-odd terms two related articles share.
+        def rarest(terms):
+            return heapq.nsmallest(10, terms, key=lambda t: (-idf[t], t))
+
+        names_in_common = a.names.keys() & b.names.keys()
+        shared_names = rarest(names_in_common)
+        shared_terms = rarest((a.terms.keys() & b.terms.keys()) - names_in_common)
         relation = _relation(score, text_similarity, passages, a, b, language_a, language_b)
         return LinkEvidence(
             score=round(min(1.0, max(0.0, score)), 4),
             relation=relation,
             text_similarity=text_similarity,
-            shared_names=tuple(a.name_forms.get(t, t) for t in shared_names[:10]),
-            shared_terms=tuple(shared_terms[:10]),
+            shared_names=tuple(a.name_forms.get(t, t) for t in shared_names),
+            shared_terms=tuple(shared_terms),
             shared_passages=tuple(
                 (a.sentences[i], b.sentences[j]) for i, j, _ in passages[:MAX_PASSAGES]
             ),
@@ -540,7 +560,11 @@ def score_batch(item: tuple, stats: tuple | None = None) -> list[tuple]:
     [other ids])]), under `stats` (doc_freq, n_docs, idf cache) or the worker's own."""
     stored, by_first = item
     loaded = {
-        article_id: (profile_from_dict(json.loads(profile)), tuple(json.loads(sig)), language)
+        article_id: (
+            profile_from_dict(json.loads(profile)),
+            tuple(json.loads(sig)),
+            language,
+        )
         for article_id, (profile, sig, language) in stored.items()
     }
     doc_freq, n_docs, idf = stats if stats is not None else _worker_stats
