@@ -570,6 +570,10 @@ def _is_person_name(words: list[str]) -> bool:
 _SENTENCE_SUBJECT = re.compile(rf"(?P<name>(?:{_CAP}{_SP}){{2,7}})(?=(?:\w+ly{_SP})?[a-z])")
 
 
+# A first name or honorific and a surname: "Hillary Clinton", "Mrs. Clinton".
+_GENDERED_NAME = re.compile(
+    r"(?<![\w.’'-])(?P<first>[A-Z][a-z]+\.?)[^\S\n]+(?:[A-Z]\.[^\S\n]+)?[A-Z][\w’'-]*[a-z]"
+)
 _HONORIFIC_WORDS = frozenset("mr mr. mrs mrs. ms ms. miss".split())
 _GENDERED_PRONOUNS = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f"}
 _WORD_OR_STOP = re.compile(r"[\w’'-]+|[.!?]")
@@ -799,12 +803,12 @@ class _Cast:
         if phrase.name:
             person = self.named(phrase)
         elif phrase.pronoun:
-            person = (
-                self.newcomer(phrase.pronoun, self.last_speech_at, min(pos, quote_open))
-                or self.unquoted_speaker(phrase.pronoun)
-                or self.pronoun(phrase.pronoun)
-                or self.subject_before(phrase.pronoun, pos)
-            )
+            person = self.newcomer(phrase.pronoun, self.last_speech_at, min(pos, quote_open))
+            if person is None:
+                person = self.unquoted_speaker(phrase.pronoun) or self.pronoun(phrase.pronoun)
+                if person is None or self.gender_of(person) == "":
+                    person = self.gendered_newcomer(phrase.pronoun, min(pos, quote_open)) or person
+                person = person or self.subject_before(phrase.pronoun, pos)
             if person is None:
                 self.last_speech_at = pos
                 self.last_unquoted = None
@@ -828,6 +832,27 @@ class _Cast:
         self.last_speech_at = pos
         self.last_unquoted = person if pos == quote_open else None
         return person
+
+    def gendered_newcomer(self, pronoun: str, end: int) -> _Person | None:
+        """When no speaker is known to fit a he/she: the person last named in full with a
+        first name or honorific of that gender in a paragraph after the latest speaker phrase
+        ("…, said Batchelder.\n\nIt is an issue, with Hillary Clinton lambasting the plan.\n\n
+        “…,” she said")."""
+        want = {"he": "m", "she": "f"}.get(pronoun)
+        since = self.last_speech_at
+        if want is None or end <= since:
+            return None
+        text = self.text
+        paragraph = text.find("\n", since, end)
+        if paragraph < 0:
+            return None
+        found = None
+        for m in _GENDERED_NAME.finditer(text, paragraph, end):
+            if name_gender(m.group("first")) == want:
+                found = m
+        if found is None:
+            return None
+        return self.named(_parse_phrase(found.group().strip()))
 
     def unquoted_speaker(self, pronoun: str) -> _Person | None:
         """The person whose words the writer reported last, without a quote, when nobody
@@ -1197,9 +1222,13 @@ _PLAIN_SUBJECT = re.compile(
 
 # "Dean, a former party chairman and candidate, poked at …": a name, an apposition, a verb.
 _APPOSED_SUBJECT = re.compile(
-    rf"(?P<speaker>{_NAME_RUN}),{_SP}(?:a|an|the|who|whose|one|his|her|its|their){_SP}"
+    # (or a bare role: "Jo Roe, political science professor at Acme, described …")
+    rf"(?P<speaker>{_NAME_RUN}),{_SP}(?:a|an|the|who|whose|one|his|her|its|their|[a-z][\w-]*){_SP}"
     rf"[^,.;:“”\"\n]{{1,150}},{_SP}(?:\w+ly{_SP})?[a-z]"
 )
+
+
+_PREPOSITIONS = frozenset("On In At During After Before From With By For Since Following".split())
 
 
 def _named(subject: re.Match | None) -> bool:
@@ -1216,8 +1245,8 @@ def _sentence_subject(masked: str, s_start: int, end: int) -> re.Match | None:
     subject = _SUBJECT.match(masked, s_start, end)
     if subject is not None and subject.group("lead") is not None:
         plain = _PLAIN_SUBJECT.match(masked, s_start, end)
-        if _named(plain):
-            return plain
+        if _named(plain) and plain.group("speaker").split(None, 1)[0] not in _PREPOSITIONS:
+            return plain  # (not "On The Morning Show on Tuesday, Lee said": Lee says it)
     if (subject is None or (subject.group("lead") is not None and not _named(subject))) and (
         masked[s_start : s_start + 1].isupper()
         and 0 < masked.find(",", s_start, end) - s_start < 40
@@ -1516,7 +1545,8 @@ def _speaker_after(masked: str, cue_end: int) -> tuple[int, str] | None:
         bare = token.rstrip(",.;")
         if not (_is_name_token(bare) or (k == 0 and bare.casefold() in _DETERMINERS)):
             return None
-        if bare != token:  # the phrase ends at its punctuation
+        if bare != token and not (token in _ABBREVIATION_SET or _INITIALS.fullmatch(token)):
+            # the phrase ends at its punctuation (not at "Mrs." or "G.K.")
             start = tokens[0][0]
             text = masked[start : pos + len(bare)]
             phrase = _parse_phrase(text)

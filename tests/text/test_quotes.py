@@ -916,3 +916,46 @@ def test_a_possessors_claim_that_names_the_speaker():
 def test_a_possessors_statement_judged_later_is_not_their_quote():
     body = "FactCheck ruled that Ann Lee’s statement was “true.”"
     assert find(body, "true").speaker != "Ann Lee"
+
+
+def test_a_bare_role_in_apposition_keeps_the_name_the_subject():
+    body = (
+        "“He is working the referees,” Tom Reed said.\n\n"
+        "Jo-Anne Roe, political science professor at Acme University, described his approach "
+        "as lowering expectations.\n\n"
+        "“If he is asked questions he cannot answer, he deflects them,” she said."
+    )
+    assert find(body, "deflects").speaker == "Jo-Anne Roe"
+
+
+def test_she_is_a_woman_named_after_a_speaker_of_unknown_gender():
+    body = (
+        "The losses would outstrip the gains, said Kim Batch.\n\n"
+        "It has become an issue, with Hillary Stone — who wants higher taxes — lambasting "
+        "the plan.\n\n"
+        "“It would be trickle-down economics all over again,” she said."
+    )
+    assert find(body, "trickle-down").speaker == "Hillary Stone"
+
+
+def test_she_stays_a_speaker_of_known_gender_over_a_woman_named_after():
+    body = (
+        "The losses would outstrip the gains, said Ann Batch.\n\n"
+        "It has become an issue, with Hillary Stone lambasting the plan.\n\n"
+        "“It would be trickle-down economics all over again,” she said."
+    )
+    assert find(body, "trickle-down").speaker == "Ann Batch"
+
+
+def test_a_show_named_before_the_subject_is_not_the_subject():
+    body = (
+        "“We are safe,” Tom Reed said.\n\n"
+        "On The Morning Show on Tuesday, Kim Lee criticized officer Betty Shell for a shooting."
+        "\n\n“How many times do we have to see this?” she said."
+    )
+    assert find(body, "How many").speaker == "Kim Lee"
+
+
+def test_said_mrs_name_after_a_comma_is_the_whole_name():
+    body = "The losses would outstrip the gains, said Mrs. Batch.\n\n“It is bad,” she said."
+    assert find(body, "bad").speaker == "Mrs. Batch"
