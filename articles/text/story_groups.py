@@ -156,9 +156,10 @@ class _Grouping:
             if keep in self.naming and gone in self.naming:
                 self.naming[keep] += self.naming.pop(gone)
                 self.mentioning[keep] += self.mentioning.pop(gone)
-            else:  # an article without its people makes the group's unknown
-                self.naming.pop(keep, None), self.naming.pop(gone, None)
-                self.mentioning.pop(keep, None), self.mentioning.pop(gone, None)
+            else:  # an article without its people makes the group's people unknown
+                for group in (keep, gone):
+                    self.naming.pop(group, None)
+                    self.mentioning.pop(group, None)
             row_keep, row_gone = between[keep], between.pop(gone)
             row_keep.pop(gone, None)
             row_gone.pop(keep, None)
