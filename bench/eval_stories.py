@@ -9,7 +9,8 @@ linked". Gold labels are read only to score the output, never to produce it.
 Each part is scored twice: pair by pair (each pair's own score, at SUGGEST_THRESHOLD), and
 grouped (articles.text.story_groups at GROUP_LEVEL: average linkage over the scores the product
 keeps, those at or above RELATED_THRESHOLD, with each article's participants, so a pair is one
-story when the two articles' groups are). Each point of the grouped curve groups at its level.
+story when the two articles' groups are). Each point of the grouped curve groups at its level
+(and two articles alone at GROUP_DISCOUNT above it, as SUGGEST_THRESHOLD is above GROUP_LEVEL).
 """
 
 import argparse

@@ -27,14 +27,17 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
 
 from articles.text.event import PARTICIPANT_MENTIONS
+from articles.text.story import SUGGEST_THRESHOLD
 
 Pair = tuple[int, int]
-# Groups hold together while the mean score over all their pairs stays at or above this: a
-# little below SUGGEST_THRESHOLD (0.5), which one pair must reach on its own, because a mean
-# over many pairs is surer than any one of them. Chosen on the development corpora
-# (bench/eval_stories.py): BASIL is at F1 1.000 for every level from 0.2 to 0.5; ECB+ is best
-# at 0.45 (0.918; 0.874 at 0.4, 0.895 at 0.5).
-GROUP_LEVEL = 0.45
+# Two articles alone are one story when their own score reaches SUGGEST_THRESHOLD; a group
+# holds together while the mean score over all its pairs stays at or above GROUP_LEVEL, a
+# little lower, because a mean over several pairs is surer than any one of them. Chosen on the
+# development corpora (bench/eval_stories.py, whose curve moves both levels together): BASIL
+# is at F1 1.000 for every level from 0.2 to 0.5; ECB+ is best at 0.45 (0.917; 0.873 at 0.4,
+# 0.895 at 0.5).
+GROUP_DISCOUNT = 0.05
+GROUP_LEVEL = SUGGEST_THRESHOLD - GROUP_DISCOUNT
 # How far below the level a pair whose groups hold it apart is put, whatever its own score:
 # the smallest step of a stored score (LinkEvidence rounds to four decimals).
 HELD_APART = 0.0001
@@ -83,7 +86,8 @@ def group_levels(
     people: Mapping[int, tuple[Collection[str], Collection[str]]] | None = None,
 ) -> dict[Pair, float]:
     """Average-linkage merge level of every pair of articles that falls into one group at or
-    above `floor`: {(lower id, higher id): level}. `scores` holds each pair once, lower id
+    above `floor` (two articles alone at `floor` + GROUP_DISCOUNT): {(lower id, higher id):
+    level}. `scores` holds each pair once, lower id
     first; a pair missing from it counts 0. Only the components holding `articles` (all when
     None) are grouped, so pass the scores of those components (the rest are ignored).
     `people` gives, for each article, its participants and the words it uses (a profile's
@@ -102,7 +106,8 @@ def grouped_scores(
     level: float = GROUP_LEVEL,
     people: Mapping[int, tuple[Collection[str], Collection[str]]] | None = None,
 ) -> dict[Pair, float]:
-    """Each pair's score once articles are grouped at `level`: for a pair whose two articles
+    """Each pair's score once articles are grouped at `level` (GROUP_LEVEL, so two articles
+    alone at SUGGEST_THRESHOLD): for a pair whose two articles
     fall into one group (including pairs never compared), its own score or the level at which
     the groups merged, whichever is higher; for the others their own score, but below
     `level`, since their groups hold them apart."""
@@ -147,6 +152,8 @@ class _Grouping:
                 continue  # a group changed since: its fresh entry is queued
             if -negative < floor:
                 break
+            if len(members[a]) == len(members[b]) == 1 and -negative < floor + GROUP_DISCOUNT:
+                continue  # two articles alone: their own score must reach the pair level
             for x in members[a]:
                 for y in members[b]:
                     levels[(x, y) if x < y else (y, x)] = -negative

@@ -139,16 +139,23 @@ def test_a_grouped_pair_keeps_its_own_score_when_it_is_higher_than_the_groups_le
     assert grouped[(2, 3)] == pytest.approx((0.6 + 0.5) / 2)
 
 
-def test_groups_form_a_little_below_the_threshold_one_pair_must_reach():
+def test_two_articles_alone_need_the_threshold_and_a_group_a_little_less():
     from articles.text.story import SUGGEST_THRESHOLD
-    from articles.text.story_groups import GROUP_LEVEL
 
-    assert SUGGEST_THRESHOLD - 0.1 < GROUP_LEVEL <= SUGGEST_THRESHOLD
-    # Three reports that each score 0.47 together are one story; a lone pair at 0.47 too.
-    scores = {(1, 2): 0.47, (1, 3): 0.47, (2, 3): 0.47, (4, 5): 0.4}
+    assert SUGGEST_THRESHOLD - 0.1 < GROUP_LEVEL < SUGGEST_THRESHOLD
+    # A lone pair just under the threshold is not one story.
+    alone = {(1, 2): SUGGEST_THRESHOLD - 0.02}
+    assert grouped_scores(alone)[(1, 2)] < GROUP_LEVEL
+    assert group_levels(alone, GROUP_LEVEL) == {}
+    # A third report that scores at the threshold with one of them and 0.47 with the other:
+    # the group of three holds together at a mean a little under the threshold.
+    scores = {(1, 2): SUGGEST_THRESHOLD, (1, 3): 0.47, (2, 3): 0.47}
     grouped = grouped_scores(scores)
-    assert all(grouped[pair] >= GROUP_LEVEL for pair in [(1, 2), (1, 3), (2, 3)])
-    assert grouped[(4, 5)] < GROUP_LEVEL
+    assert grouped[(1, 3)] == grouped[(2, 3)] == 0.47
+    assert grouped[(1, 3)] >= GROUP_LEVEL
+    # Not when the third scores below the group's level with both.
+    low = {(1, 2): SUGGEST_THRESHOLD, (1, 3): GROUP_LEVEL - 0.01, (2, 3): GROUP_LEVEL - 0.01}
+    assert set(group_levels(low, GROUP_LEVEL)) == {(1, 2)}
 
 
 # --- participants of a group
