@@ -1192,6 +1192,44 @@ def _attribute(
         raw.speaker_phrase = (subject.start("speaker"), subject.group("speaker"))
         m = _PARTICIPLE.search(masked, subject.end("speaker"), raw.open)
         raw.cue = m.group() if m else ""
+        return
+    if s_start == raw.open:
+        found = _introduced_before(masked, raw)
+        if found is not None:
+            raw.speaker_phrase = found
+
+
+def _introduced_before(masked: str, raw: _Raw) -> tuple[int, str] | None:
+    """The speaker of a quote that is a sentence of its own, introduced by the writer's
+    sentence right before it: one ending in a colon ("Lee made the following comment:"),
+    or one that reports or characterises words ("Ann Lee, his partner, called him a
+    master. “He showed again and again …”"), when its subject is named."""
+    lo = raw.paragraph_start
+    if lo == raw.open:  # the quote opens its paragraph: only a colon introduces it
+        before = masked[max(0, lo - 300) : lo].rstrip()
+        if not before.endswith(":"):
+            return None
+        lo = max(0, lo - 300) + before.rfind("\n") + 1
+        text_end = lo + len(before[before.rfind("\n") + 1 :])
+    else:
+        text_end = raw.open
+    opening = next((o for o in _sentence_openings(masked, lo, text_end) if o < text_end - 1), lo)
+    sentence = masked[opening:text_end]
+    if "“" in sentence or '"' in sentence:
+        return None  # another quote stands between: it carries over
+    if not sentence.rstrip().endswith(":") and _REPORTING_WORDS.isdisjoint(
+        w.strip(",.;:").casefold() for w in sentence.split()
+    ):
+        return None
+    subject = _sentence_subject(masked, opening, text_end)
+    if subject is None:
+        return None
+    phrase = _parse_phrase(subject.group("speaker"))
+    if not phrase.name or phrase.is_org:
+        return None
+    if " " not in phrase.name and masked.find(" " + phrase.name, 0, opening) < 0:
+        return None  # a lone capitalised word never named before ("Partial transcript:")
+    return subject.start("speaker"), subject.group("speaker")
 
 
 # A possessor's words named by a noun, then what they say: "Ann Lee’s claim that …".
@@ -1210,7 +1248,8 @@ _PARTICIPLE = re.compile(
 # A party tag in commas after a name: "House Speaker Paul Ryan, R-Wis., said".
 _COMMA_TAG = rf"(?:,{_SP}[RDI]-[A-Z][\w.]*(?={_SP}|,))?"
 _SUBJECT = re.compile(
-    rf"(?P<lead>[{_UPPER}][^,.;:“”\"\n]{{0,100}},{_SP}|(?:But|And|Then|Still|Meanwhile|However|Now){_SP})?"
+    rf"(?P<lead>[{_UPPER}][^,.;:“”\"\n]{{0,100}},{_SP}(?:\d+,{_SP})?"  # "On July 6, 2015, "
+    rf"|(?:But|And|Then|Still|Meanwhile|However|Now){_SP})?"
     rf"(?:{_DETERMINER}{_SP})?(?P<speaker>{_NAME_RUN}){_COMMA_TAG},?{_SP}"
     rf"(?:\w+ly{_SP})?(?:(?:has|had|was|is|also|then|later|again){_SP})?[a-z]"
 )

@@ -959,3 +959,37 @@ def test_a_show_named_before_the_subject_is_not_the_subject():
 def test_said_mrs_name_after_a_comma_is_the_whole_name():
     body = "The losses would outstrip the gains, said Mrs. Batch.\n\n“It is bad,” she said."
     assert find(body, "bad").speaker == "Mrs. Batch"
+
+
+# --- a quote introduced by the writer's sentence before it ------------------------------------
+
+
+def test_a_quote_after_a_sentence_characterising_someone_is_theirs():
+    body = (
+        "Lenox was a juggernaut, Mr. Clark said.\n\n"
+        "His former partner, Lawrence B. Cole, called him a master at deals. "
+        "“He showed again and again an ability to close deals.”"
+    )
+    assert find(body, "again and again").speaker == "Lawrence B. Cole"
+
+
+def test_a_quote_after_a_plain_sentence_carries_the_last_speaker_over():
+    body = (
+        "“We will rebuild,” Mr. Clark said.\n\n"
+        "Tom Reed won the state in 2016. “It is a fine place to work.”"
+    )
+    assert find(body, "fine place").speaker == "Mr. Clark"
+
+
+def test_a_paragraph_ending_in_a_colon_introduces_the_quote_after_it():
+    body = (
+        "Bernie Stone and Ann Lee spoke about jobs, FactCheck said.\n\n"
+        "On July 6, 2015, Stone made the following comment:\n\n"
+        "“For young people the unemployment rate is 33 percent.”"
+    )
+    assert find(body, "young people").speaker == "Stone"
+
+
+def test_a_lone_capitalised_word_before_a_colon_is_no_speaker():
+    body = "“It was a joke,” Tom Reed said.\n\nPartial transcript as follows:\n\n“We are here.”"
+    assert find(body, "We are here").speaker == "Tom Reed"
