@@ -2,6 +2,8 @@
 adjudication. Each change writes its ChangeRecord here, where it is made (signals miss bulk writes).
 """
 
+import json
+
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -20,8 +22,6 @@ from .models import (
 )
 from .speakers import identifying
 from .text.speakers import name_key
-
-UNDO_DEPTH = 50
 
 
 class Invalid(ValueError):
@@ -79,6 +79,10 @@ JOIN articles_label lb ON lb.id = s.label_id
 JOIN articles_labelset ls ON ls.id = lb.label_set_id
 WHERE s.annotator_id = %s AND s.quote_id = %s AND s.label_set_id = %s
 """
+# Its new label and note, written out: the model's save() cost more CPU to build than to run.
+UPDATE_STANCE_SQL = """
+UPDATE articles_stanceannotation SET label_id = %s, note = %s, updated_at = %s WHERE id = %s
+"""
 
 
 def _stance_for_update(user, quote_id, label_set_id):
@@ -94,24 +98,34 @@ def _stance_for_update(user, quote_id, label_set_id):
     return stance
 
 
-def _apply_stance(user, quote, label: Label | None, label_set_id, note, when):
-    """Make the user's stance on the quote be `label` (None removes it). Returns the record or None."""
+def _same_label(stance: StanceAnnotation | None, snapshot: dict | None) -> bool:
+    """Whether the stance is the one a history snapshot recorded (by ids: names may change)."""
+    if stance is None or snapshot is None:
+        return stance is None and snapshot is None
+    return stance.label_id == snapshot["label_id"] and stance.note == snapshot["note"]
+
+
+def _apply_stance(user, quote, label: Label | None, label_set_id, note, when, undoing=None):
+    """Make the user's stance on the quote be `label` (None removes it). Returns the record or
+    None. `quote` needs only its pk and article_id. When `undoing` is a stance record of the
+    user's (id and after), the stance must still be what that record left (else Conflict), and
+    the new record names it as the one it undoes."""
     stance = _stance_for_update(user, quote.pk, label_set_id)
+    if undoing is not None and not _same_label(stance, undoing.after):
+        raise Conflict("This label has changed since; your last change was not undone.")
     before = stance_snapshot(stance)
     if label is None:
         if stance is None:
             return None
         stance.delete()
-        return ChangeRecord.record(
-            user, ChangeRecord.DELETE, "stance", before["quote"], quote.article_id, before, None
-        )
+        return _record(user, ChangeRecord.DELETE, quote, before, None, undoing)
     if stance is None:
         try:
             # A savepoint: a concurrent double submit may have inserted the row meanwhile.
             with transaction.atomic():
                 stance = StanceAnnotation.objects.create(
                     annotator=user,
-                    quote=quote,
+                    quote_id=quote.pk,
                     label_set_id=label_set_id,
                     label=label,
                     note=note,
@@ -125,18 +139,26 @@ def _apply_stance(user, quote, label: Label | None, label_set_id, note, when):
     if before is not None:
         if stance.label_id == label.pk and stance.note == note:
             return None  # the same answer again: nothing changes, nothing to record
-        stance.label = label
-        stance.note = note
-        stance.updated_at = when
-        stance.save(update_fields=["label", "note", "updated_at"])
+        with connection.cursor() as cursor:
+            cursor.execute(UPDATE_STANCE_SQL, [label.pk, note, when, stance.pk])
+        stance.label_id, stance.note, stance.updated_at = label.pk, note, when
         action = ChangeRecord.CHANGE
     stance.label = label
-    return ChangeRecord.record(
-        user, action, "stance", quote.pk, quote.article_id, before, stance_snapshot(stance)
-    )
+    return _record(user, action, quote, before, stance_snapshot(stance), undoing)
 
 
-def set_label(user, quote: Quote, label: Label, note: str = "", session=None):
+def _record(user, action, quote, before, after, undoing):
+    # An undo names the record it undoes in the snapshot it leaves, or, when it removes the
+    # label (no snapshot after), in the one it removed: undoable_stance_records reads it there.
+    if undoing is not None:
+        if after is not None:
+            after["undoes"] = undoing.pk
+        else:
+            before["undoes"] = undoing.pk
+    return ChangeRecord.record(user, action, "stance", quote.pk, quote.article_id, before, after)
+
+
+def set_label(user, quote: Quote, label: Label, note: str = ""):
     """Save the analyst's label for the quote (one per analyst, quote and label set)."""
     note = note.strip()
     if label.label_set.note_required and not note:
@@ -144,56 +166,85 @@ def set_label(user, quote: Quote, label: Label, note: str = "", session=None):
     if quote.deleted_at is not None:
         raise Invalid("This quote was deleted; restore it before labelling it.")
     with transaction.atomic():
-        record = _apply_stance(user, quote, label, label.label_set_id, note, timezone.now())
-    if record is not None and session is not None:
-        _push_undo(session, quote.article_id, record.pk)
-    return record
+        return _apply_stance(user, quote, label, label.label_set_id, note, timezone.now())
 
 
-def remove_label(user, quote: Quote, label_set_id: int, session=None):
+def remove_label(user, quote: Quote, label_set_id: int):
     with transaction.atomic():
-        record = _apply_stance(user, quote, None, label_set_id, "", timezone.now())
-    if record is not None and session is not None:
-        _push_undo(session, quote.article_id, record.pk)
-    return record
+        return _apply_stance(user, quote, None, label_set_id, "", timezone.now())
 
 
-def _push_undo(session, article_id, record_id):
-    stacks = session.get("undo", {})
-    stack = stacks.get(str(article_id), [])
-    stack = (stack + [record_id])[-UNDO_DEPTH:]
-    stacks[str(article_id)] = stack
-    session["undo"] = stacks
+# What an undo record undid, from its snapshots (see _record).
+_UNDOES = {
+    "postgresql": "CAST(COALESCE(after ->> 'undoes', before ->> 'undoes') AS bigint)",
+    "sqlite": "COALESCE(json_extract(after, '$.undoes'), json_extract(before, '$.undoes'))",
+}
+# How many of the analyst's latest label records in an article undo looks back through: at
+# least UNDO_DEPTH // 2 steps back (each undo adds a record), and a bounded read however long
+# the history grows.
+UNDO_DEPTH = 200
+# The analyst's label changes in an article that no undo has undone yet, newest first, with
+# their snapshots, among their latest UNDO_DEPTH label records there. Undos themselves are not
+# undone (there is no redo); each names what it undid, so the undo history is the analyst's own
+# history records and needs no session. A quote deleted for good leaves nothing to put back.
+# What each record undid is read from the latest records only, not from all of them.
+UNDOABLE_STANCE_SQL = """
+WITH recent AS (
+  SELECT id, at, object_id, before, after
+  FROM articles_changerecord
+  WHERE article_id = %s AND user_id = %s AND subject = 'stance'
+  ORDER BY at DESC, id DESC
+  LIMIT %s
+), marked AS (
+  SELECT id, at, object_id, before, after, {undoes} AS undoes FROM recent
+)
+SELECT r.id, r.before, r.after FROM marked r
+WHERE r.undoes IS NULL
+  AND r.id NOT IN (SELECT undoes FROM marked WHERE undoes IS NOT NULL)
+  AND EXISTS (SELECT 1 FROM articles_quote q WHERE q.id = r.object_id)
+ORDER BY r.at DESC, r.id DESC
+LIMIT %s
+"""
 
 
-def undo_last(user, article_id: int, session) -> ChangeRecord | None:
-    """Put back the label the analyst's last label change replaced (or remove the label it
-    added). The undo is itself a change in the history; nothing is erased."""
-    stacks = session.get("undo", {})
-    stack = stacks.get(str(article_id), [])
-    while stack:
-        record_id = stack.pop()
-        stacks[str(article_id)] = stack
-        session["undo"] = stacks
-        original = ChangeRecord.objects.filter(
-            pk=record_id, user=user, subject="stance", article_id=article_id
-        ).first()
-        if original is None:
-            continue
+def _json(value):
+    # JSON comes as text from a plain cursor on both databases.
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def undoable_stance_records(user, article_id: int, limit: int = 5) -> list[ChangeRecord]:
+    """The analyst's newest label changes in the article still to undo (id, before, after)."""
+    sql = UNDOABLE_STANCE_SQL.format(undoes=_UNDOES[connection.vendor])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [article_id, user.pk, UNDO_DEPTH, limit])
+        rows = cursor.fetchall()
+    return [ChangeRecord(pk=pk, before=_json(b), after=_json(a)) for pk, b, a in rows]
+
+
+def _label_named(snapshot: dict, label_sets) -> Label | None:
+    """The label a snapshot names, with its set: from `label_sets` (the cached active ones)
+    when it is there, else from the database (a retired set's label); None if it is gone."""
+    pk = snapshot["label_id"]
+    for label_set in label_sets:
+        for label in label_set.labels.all():
+            if label.pk == pk:
+                return label
+    return Label.objects.select_related("label_set").filter(pk=pk).first()
+
+
+def undo_last(user, article_id: int, label_sets=()) -> ChangeRecord | None:
+    """Put back the label the analyst's last label change in the article replaced (or remove
+    the label it added); the one before it on the next undo, and so on. The undo is itself a
+    change in the history, naming what it undid; nothing is erased. Raises Conflict when the
+    label is no longer what that change left (it was changed meanwhile, by another request)."""
+    for original in undoable_stance_records(user, article_id):
         state = original.before or original.after
-        quote = Quote.objects.filter(pk=state["quote"]).first()
-        if quote is None:
-            continue
         label = None
         if original.before is not None:
-            # With its set: the history snapshot of the undo names both.
-            label = (
-                Label.objects.select_related("label_set")
-                .filter(pk=original.before["label_id"])
-                .first()
-            )
+            label = _label_named(original.before, label_sets)
             if label is None:
-                continue
+                continue  # the label it replaced was deleted since: nothing to put back
+        quote = Quote(pk=state["quote"], article_id=article_id)
         with transaction.atomic():
             record = _apply_stance(
                 user,
@@ -202,6 +253,7 @@ def undo_last(user, article_id: int, session) -> ChangeRecord | None:
                 state["label_set_id"],
                 original.before["note"] if original.before else "",
                 timezone.now(),
+                undoing=original,
             )
         if record is not None:
             return record

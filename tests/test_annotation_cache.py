@@ -177,26 +177,27 @@ def test_the_reader_costs_seven_queries_with_labels_claims_and_a_deleted_quote(
     assert "you: endorses" in page and "Deleted quotes (1)" in page
 
 
-def test_the_label_request_costs_thirteen_queries(analyst, article, django_assert_max_num_queries):
+def test_the_label_request_costs_ten_queries(analyst, article, django_assert_max_num_queries):
     quote = article.quotes.first()
     endorses, disputes = Label.objects.get(name="endorses"), Label.objects.get(name="disputes")
     post_label(analyst, quote, endorses)
-    # session, user, quote (with the labels version); the change in a transaction: lock the
-    # stance, update it, its history record; the entry's labels and claims; the session's
-    # undo stack saved in a transaction.
-    with django_assert_max_num_queries(13):
+    # session, user, quote (with the labels version); the change in a transaction (begin or a
+    # savepoint, lock the stance, update it, its history record, commit); the entry's labels
+    # and claims. No session write: undo reads the history.
+    with django_assert_max_num_queries(10):
         assert post_label(analyst, quote, disputes).status_code == 200
 
 
-def test_the_undo_request_costs_seventeen_queries(analyst, article, django_assert_max_num_queries):
+def test_the_undo_request_costs_twelve_queries(analyst, article, django_assert_max_num_queries):
     quote = article.quotes.first()
     endorses, disputes = Label.objects.get(name="endorses"), Label.objects.get(name="disputes")
     post_label(analyst, quote, endorses)
     post_label(analyst, quote, disputes)
-    # session, user, article (with the labels version); the last change, its quote, the label
-    # it replaced with its set; the change in a transaction (lock, update, history record); the
-    # panel's quotes (deleted ones too), labels and claims; the session's undo stack saved.
-    with django_assert_max_num_queries(17):
+    # session, user, article (with the labels version); the last change still to undo (its
+    # label from the cached label sets); the change in a transaction (begin or a savepoint,
+    # lock, update, history record, commit); the panel's quotes (deleted ones too), labels and
+    # claims. No session write.
+    with django_assert_max_num_queries(12):
         response = analyst.post(reverse("articles-undo", args=[article.pk]), **HX)
     assert "you: endorses" in response.text and "<html" not in response.text
     assert StanceAnnotation.objects.get().label == endorses

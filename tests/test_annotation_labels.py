@@ -1,5 +1,7 @@
 """Labelling quotes in the reader: one label per analyst, undo, notes, blind mode, roles."""
 
+import json
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -135,6 +137,137 @@ def test_undo_only_touches_the_analysts_own_labels(
     post_label(client, quote, label(presentation, "disputes"))
     client.post(reverse("articles-undo", args=[article.pk]), **HX)
     assert list(StanceAnnotation.objects.values_list("annotator__username", flat=True)) == ["alice"]
+
+
+def stance_labels(user):
+    return dict(
+        StanceAnnotation.objects.filter(annotator=user).values_list("quote_id", "label__name")
+    )
+
+
+def test_undo_goes_back_several_steps_across_the_articles_quotes_then_has_nothing_left(
+    client_for, alice, article, presentation
+):
+    q1, q2 = article.quotes.order_by("start")[:2]
+    client = client_for(alice)
+    undo = reverse("articles-undo", args=[article.pk])
+    post_label(client, q1, label(presentation, "endorses"))
+    post_label(client, q2, label(presentation, "disputes"))
+    post_label(client, q1, label(presentation, "distances"))
+    steps = []
+    for _ in range(4):
+        assert client.post(undo, **HX).status_code == 200
+        steps.append(stance_labels(alice))
+    assert steps == [{q1.pk: "endorses", q2.pk: "disputes"}, {q1.pk: "endorses"}, {}, {}]
+    # A label after undos is undone first, then the undos carry on from where they were.
+    post_label(client, q2, label(presentation, "endorses"))
+    post_label(client, q2, label(presentation, "disputes"))
+    client.post(undo, **HX)
+    assert stance_labels(alice) == {q2.pk: "endorses"}
+
+
+def test_undo_names_the_change_it_undid_in_the_history(client_for, alice, quote, presentation):
+    client = client_for(alice)
+    undo = reverse("articles-undo", args=[quote.article_id])
+    post_label(client, quote, label(presentation, "endorses"))
+    post_label(client, quote, label(presentation, "disputes"))
+    created, changed = ChangeRecord.objects.filter(subject="stance").order_by("pk")
+    client.post(undo, **HX)
+    client.post(undo, **HX)
+    put_back, removed = ChangeRecord.objects.filter(subject="stance").order_by("pk")[2:]
+    assert (put_back.user, put_back.after["undoes"], put_back.after["label"]) == (
+        alice,
+        changed.pk,
+        "endorses",
+    )
+    assert (removed.action, removed.after, removed.before["undoes"]) == ("delete", None, created.pk)
+    page = client.get(reverse("articles-history", args=[quote.article_id])).content.decode()
+    assert "undoes" in page
+
+
+def test_label_and_undo_do_not_write_the_session(
+    client_for, alice, quote, presentation, monkeypatch
+):
+    """The undo history is the analyst's history records: no session write on either."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    client = client_for(alice)
+    client.get(reverse("articles-reader", args=[quote.article_id]))
+
+    def saved(*args, **kwargs):
+        raise AssertionError("the session was saved")
+
+    monkeypatch.setattr(SessionStore, "save", saved)
+    assert post_label(client, quote, label(presentation, "endorses")).status_code == 200
+    assert post_label(client, quote, label(presentation, "disputes")).status_code == 200
+    assert client.post(reverse("articles-undo", args=[quote.article_id]), **HX).status_code == 200
+    assert stance_labels(alice) == {quote.pk: "endorses"}
+
+
+def test_undo_works_from_another_login_of_the_same_analyst(alice, quote, presentation):
+    first, second = Client(), Client()
+    first.force_login(alice)
+    second.force_login(alice)
+    post_label(first, quote, label(presentation, "endorses"))
+    post_label(first, quote, label(presentation, "disputes"))
+    second.post(reverse("articles-undo", args=[quote.article_id]), **HX)
+    assert stance_labels(alice) == {quote.pk: "endorses"}
+
+
+def test_undo_stays_in_its_article(client_for, alice, seeds, presentation):
+    one, other = (a.quotes.order_by("start").first() for a in seeds[:2])
+    client = client_for(alice)
+    post_label(client, one, label(presentation, "endorses"))
+    post_label(client, other, label(presentation, "disputes"))
+    client.post(reverse("articles-undo", args=[one.article_id]), **HX)
+    assert stance_labels(alice) == {other.pk: "disputes"}
+
+
+def test_undo_is_refused_when_the_label_changed_since_without_the_analyst(
+    client_for, alice, quote, presentation
+):
+    """Not what the last change left (changed by another request meanwhile, say): a 409 with
+    the panel and its message, and nothing is changed or recorded."""
+    client = client_for(alice)
+    post_label(client, quote, label(presentation, "endorses"))
+    post_label(client, quote, label(presentation, "disputes"))
+    StanceAnnotation.objects.update(label=label(presentation, "distances"))
+    records = ChangeRecord.objects.count()
+    response = client.post(reverse("articles-undo", args=[quote.article_id]), **HX)
+    assert response.status_code == 409
+    assert "has changed since" in response.content.decode()
+    assert stance_labels(alice) == {quote.pk: "distances"}
+    assert ChangeRecord.objects.count() == records
+    plain = client.post(reverse("articles-undo", args=[quote.article_id]))
+    assert plain.status_code == 409
+
+
+def test_undo_of_a_label_of_a_retired_set_puts_it_back(client_for, alice, quote, presentation):
+    client = client_for(alice)
+    post_label(client, quote, label(presentation, "endorses"))
+    post_label(client, quote, label(presentation, "disputes"))
+    LabelSet.objects.filter(pk=presentation.pk).update(active=False)
+    client.post(reverse("articles-undo", args=[quote.article_id]), **HX)
+    assert stance_labels(alice) == {quote.pk: "endorses"}
+
+
+def test_the_history_after_undos_is_a_chain_an_export_check_accepts(
+    client_for, alice, article, presentation
+):
+    from articles.export_check import problems
+    from tests.test_export_restore import export_text
+
+    q1, q2 = article.quotes.order_by("start")[:2]
+    client = client_for(alice)
+    undo = reverse("articles-undo", args=[article.pk])
+    post_label(client, q1, label(presentation, "endorses"))
+    post_label(client, q2, label(presentation, "disputes"))
+    client.post(undo, **HX)
+    post_label(client, q1, label(presentation, "distances"))
+    client.post(undo, **HX)
+    client.post(undo, **HX)
+    rows = [json.loads(line) for line in export_text().splitlines()]
+    assert problems(rows) == []
 
 
 def test_clearing_a_label_removes_only_ones_own(client, alice, bob, quote, presentation):
@@ -288,8 +421,8 @@ def test_a_label_request_costs_a_bounded_number_of_queries(
     endorses = label(presentation, "endorses")
     # session, user, quote, label sets and their labels (not cached inside a transaction), the
     # change with its savepoints (lock, insert with a savepoint of its own, history record),
-    # the entry's labels and claims, the session's undo stack saved with a savepoint.
-    with django_assert_max_num_queries(17):
+    # the entry's labels and claims; no session write (undo reads the history).
+    with django_assert_max_num_queries(14):
         post_label(client, quote, endorses)
 
 

@@ -122,33 +122,27 @@ def test_a_connection_lost_mid_write_saves_no_half_label_and_answers_503(
 
 
 def test_a_connection_lost_while_the_session_is_saved_is_a_503_saying_it_may_be_saved(
-    analyst_client, quote, endorses, monkeypatch
+    analyst_client, monkeypatch
 ):
-    """The label commits, then saving the session (the undo list) fails: Django calls that
-    SessionInterrupted, a 400; it is the database, and the label is there, as the message allows."""
+    """Saving the session (here blind mode; labels and their undo no longer write it) fails:
+    Django calls that SessionInterrupted, a 400; it is the database, as the message allows."""
 
     def lost(*args, **kwargs):
         raise OperationalError("terminating connection due to administrator command")
 
     monkeypatch.setattr(Session, "save", lost)
-    response = analyst_client.post(
-        label_url(quote), {"label": endorses.pk, "label_set": endorses.label_set_id}, **HX
-    )
+    response = analyst_client.post(reverse("articles-blind"), **HX)
     assert response.status_code == 503
     assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
     assert UNSAVED in response.content.decode() and "may not have been saved" in UNSAVED
-    assert StanceAnnotation.objects.get(quote=quote).label == endorses
-    assert ChangeRecord.objects.filter(subject="stance", object_id=quote.pk).count() == 1
 
 
-def test_other_bad_requests_keep_the_plain_400(analyst_client, quote, endorses, monkeypatch):
+def test_other_bad_requests_keep_the_plain_400(analyst_client, monkeypatch):
     def refused(*args, **kwargs):
         raise UpdateError  # the session row really was deleted meanwhile (a logout elsewhere)
 
     monkeypatch.setattr(SessionStore, "save", refused)
-    response = analyst_client.post(
-        label_url(quote), {"label": endorses.pk, "label_set": endorses.label_set_id}, **HX
-    )
+    response = analyst_client.post(reverse("articles-blind"), **HX)
     assert response.status_code == 400
     assert "Retry-After" not in response
 

@@ -245,15 +245,13 @@ def label_quote(request, pk):
             label_set = _any_label_set(_int(request.POST.get("label_set"), "label_set"), label_sets)
             if label_set is None:
                 raise annotation.Invalid("No such label set.")
-            annotation.remove_label(request.user, quote, label_set.pk, session=request.session)
+            annotation.remove_label(request.user, quote, label_set.pk)
         else:
             label = _active_label(_int(label_id, "label"), label_sets)
             if label is None:
                 raise annotation.Invalid("No such label.")
             label_set = label.label_set
-            annotation.set_label(
-                request.user, quote, label, request.POST.get("note", ""), session=request.session
-            )
+            annotation.set_label(request.user, quote, label, request.POST.get("note", ""))
     except annotation.Invalid as exc:
         if request.htmx:
             return _entry(request, quote, status=422, error=str(exc), label_set=label_set)
@@ -265,13 +263,18 @@ def label_quote(request, pk):
 
 @require_POST
 def undo(request, pk):
-    """Undo the analyst's last label change in this article."""
+    """Undo the analyst's last label change in this article (then the one before, and so on)."""
     _writer(request)
     # The panel needs only the article's id (and the labels version), not its texts.
     visible = caching.with_labels_version(Article.objects.visible().only("pk"))
     article = get_object_or_404(visible, pk=pk)
-    record = annotation.undo_last(request.user, article.pk, request.session)
-    if record is None:
+    label_sets = _label_sets(article.labels_version)
+    error, status = None, 200
+    try:
+        record = annotation.undo_last(request.user, article.pk, label_sets)
+    except annotation.Conflict as exc:
+        record, error, status = None, str(exc), 409
+    if record is None and error is None:
         messages.info(request, "Nothing to undo.")
     if request.htmx:
         # The reader's quote rows: the deleted ones come in the same query.
@@ -279,8 +282,10 @@ def undo(request, pk):
         quotes = [quote for quote in every_quote if not quote.deleted]
         deleted = [quote for quote in every_quote if quote.deleted]
         context = panel_context(request, article, quotes, deleted)
-        context["undone"] = record
-        return render(request, "articles/annotation/panel.html#panel", context)
+        context["undone"], context["undo_error"] = record, error
+        return render(request, "articles/annotation/panel.html#panel", context, status=status)
+    if error is not None:
+        return HttpResponse(error, status=status, content_type="text/plain; charset=utf-8")
     return _back_to(request, article.pk)
 
 
