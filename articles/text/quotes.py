@@ -64,9 +64,10 @@ _CUE_VERBS = (
     "charged demanded denied denies confirmed confirms revealed reveals testified testifies "
     "quipped quips lamented laments boasted boasts cautioned cautions agreed agrees believes "
     "believed thinks thought wondered wonders mused muses shouted yelled pointed went reads "
-    "reports reported sings sang"
+    "reports reported sings sang put"
 ).split()
-_CUE_TAILS = {"pointed": r"\s+out", "went": r"\s+on(?:\s+to\s+\w+)?"}
+# ("as the memo put it")
+_CUE_TAILS = {"pointed": r"\s+out", "went": r"\s+on(?:\s+to\s+\w+)?", "put": r"\s+it\b"}
 _AUX = r"(?:(?:has|have|had|would|will|did|could|also|later|then|again|once|previously)\s+){0,2}"
 _TOLD_OBJECT = (
     rf"(?:\s+(?:the\s+)?(?:{_CAP}\s*){{1,3}}(?:newspaper|news\s+agency|agency|radio|channel|"
@@ -1342,7 +1343,7 @@ _REPORTING_WORDS = frozenset(
         "proclaim proclaimed pledge pledged tout touted cite cites cited referenced quoted "
         "saying adding telling writing tweeting claim claimed statement remarks comments "
         "urging warning insisting arguing noting asking promising vowing declaring accusing "
-        "praising blasting mocking exhorted exhorting "
+        "praising blasting mocking exhorted exhorting compared comparing likening "
         "words phrase slogan assertion allegation verdict ruling rating message according"
     ).split()
 )
@@ -1455,7 +1456,8 @@ def _is_scare_quote(masked: str, raw: _Raw, text: str, paragraph_end: int) -> bo
     # (The headline test comes last: it is needed only for terms that would be kept.)
     if _is_own_sentence(masked, raw, text):
         return _in_headline(masked, raw, paragraph_end)
-    if all(w[:1].isupper() for w in text.split() if w[:1].isalpha()):
+    if text[-1:] != "!" and all(w[:1].isupper() for w in text.split() if w[:1].isalpha()):
+        # (a name, unless exclaimed: "chants of “Bobby!”")
         before = masked[raw.sentence_start : raw.open].split()[-1:]
         if before and before[0].casefold() in _NAME_INTRODUCERS:
             return True

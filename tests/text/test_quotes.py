@@ -993,3 +993,31 @@ def test_a_paragraph_ending_in_a_colon_introduces_the_quote_after_it():
 def test_a_lone_capitalised_word_before_a_colon_is_no_speaker():
     body = "“It was a joke,” Tom Reed said.\n\nPartial transcript as follows:\n\n“We are here.”"
     assert find(body, "We are here").speaker == "Tom Reed"
+
+
+# --- short quotes kept as speech --------------------------------------------------------------
+
+
+def test_as_someone_put_it_attributes_a_short_quote():
+    body = "Critics see him, as The Daily Planet put it in a long piece, as “the operator.”"
+    q = find(body, "operator")
+    assert (q.speaker, q.cue) == ("Daily Planet", "put it")
+
+
+def test_compared_reports_words_so_short_quotes_after_it_are_kept():
+    body = (
+        "Ann Lee, the director of debate at Acme, compared him to a coach who is "
+        "“working the referees” in hopes that “they’ll go easier” on him."
+    )
+    assert find(body, "referees").speaker == "Ann Lee"
+    assert find(body, "go easier").speaker == "Ann Lee"
+
+
+def test_an_exclaimed_name_is_a_chant_not_a_title():
+    body = "The governor was greeted with chants of “Bobby!” at a labor conference, Ann Lee said."
+    assert [q.text for q in quotes_of(body)] == ["Bobby!"]
+
+
+def test_a_capitalised_term_after_of_stays_a_title():
+    body = "The governor spoke at a meeting of “Women in Power” last week."
+    assert quotes_of(body) == ()
