@@ -279,18 +279,61 @@ def _word_incidence(features: list[_Features]) -> sparse.csr_matrix:
     return sparse.csr_matrix((data, (rows, cols)), shape=shape)
 
 
+# Up to this many quotes, what every two share is counted with Python sets: building scipy's
+# sparse matrices costs more than that for the few quotes of an everyday comparison (two
+# articles with eight quotes between them: 0.45 -> 0.16 ms; even at about 20 quotes).
+SMALL_INPUT = 16
+
+
+def _overlaps_by_sets(features: list[_Features]) -> tuple[np.ndarray, ...]:
+    """The same numbers as _Overlaps' matrix products (shared word weight, shared n-grams,
+    n-grams per quote), bit for bit: each shared word adds the square of its weight's root, in
+    the order of the word matrix's columns (words as first met), as the product sums them."""
+    grams = [
+        {f.surface[k : k + NGRAM_SIZE] for k in range(len(f.surface) - NGRAM_SIZE + 1)}
+        for f in features
+    ]
+    vocabulary: dict[str, int] = {}
+    for f in features:
+        for w in f.words:
+            vocabulary.setdefault(w, len(vocabulary))
+    rows = [
+        [(w, float(np.sqrt(_token_weight(w)))) for w in sorted(f.words, key=vocabulary.__getitem__)]
+        for f in features
+    ]
+    n = len(features)
+    word_common = [[0.0] * n for _ in range(n)]
+    ngram_common = [[0.0] * n for _ in range(n)]
+    # Both products are symmetric to the bit: a pair's shared words are summed in one order.
+    for i in range(n):
+        mine, my_grams = rows[i], grams[i]
+        for j in range(i, n):
+            other = features[j].words
+            total = 0.0
+            for word, root in mine:
+                if word in other:
+                    total += root * root
+            word_common[i][j] = word_common[j][i] = total
+            ngram_common[i][j] = ngram_common[j][i] = float(len(my_grams & grams[j]))
+    counts = np.array([float(len(g)) for g in grams])
+    return np.array(word_common).reshape(n, n), np.array(ngram_common).reshape(n, n), counts
+
+
 class _Overlaps:
     """What every two quotes share, from which any pair's similarity follows."""
 
     def __init__(self, quotes: Sequence[QuoteRef]):
         self.texts = [q.text for q in quotes]
         features = [_features(text) for text in self.texts]
-        words = _word_incidence(features)
-        ngrams = _ngram_incidence([f.surface for f in features])
-        self.word_common = (words @ words.T).toarray()
-        self.ngram_common = (ngrams @ ngrams.T).toarray()
+        if len(features) <= SMALL_INPUT:
+            self.word_common, self.ngram_common, self.count = _overlaps_by_sets(features)
+        else:
+            words = _word_incidence(features)
+            ngrams = _ngram_incidence([f.surface for f in features])
+            self.word_common = (words @ words.T).toarray()
+            self.ngram_common = (ngrams @ ngrams.T).toarray()
+            self.count = ngrams.sum(axis=1).A1
         self.weight = np.array([f.word_weight for f in features])
-        self.count = ngrams.sum(axis=1).A1
         # Quotes of stop words only ("what is it") match nothing but the same words.
         self.empty = np.array([not f.words for f in features], dtype=bool)
 
