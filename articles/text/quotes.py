@@ -269,9 +269,10 @@ def _double_quoted(
                 if (
                     mark == "”"
                     and (i == start or body[i - 1] == "\n")
-                    and _looks_opening(body, i, end)
+                    and (_looks_opening(body, i, end) or body.startswith(" …", i + 1))
                 ):
-                    stack.append((mark, i))  # a paragraph opened with the wrong mark: ”Fear.
+                    # a paragraph opened with the wrong mark: ”Fear., ” … what I learned
+                    stack.append((mark, i))
                 continue  # otherwise a stray closer
             closes = True
         elif stack and stack[-1][0] == '"':
@@ -1344,6 +1345,7 @@ _REPORTING_WORDS = frozenset(
         "saying adding telling writing tweeting claim claimed statement remarks comments "
         "urging warning insisting arguing noting asking promising vowing declaring accusing "
         "praising blasting mocking exhorted exhorting compared comparing likening "
+        "stressing emphasizing emphasising urging "
         "words phrase slogan assertion allegation verdict ruling rating message according"
     ).split()
 )
@@ -1743,8 +1745,7 @@ def extract_quotes(body: str) -> Extraction:
             previous is not None
             and k > 0
             and raws[k - 1] is previous
-            and " ".join(body[previous.close + 1 : raw.open].replace(",", " ").split())
-            in _LIST_JOINS
+            and _LIST_JOIN.fullmatch(body, previous.close + 1, raw.open) is not None
         )
         if listed and previous.speaker_phrase is not None:
             if previous.speaker_phrase[0] < previous.open:
@@ -1772,8 +1773,8 @@ def extract_quotes(body: str) -> Extraction:
     return Extraction(tuple(quotes), tuple(_mention(p) for p in speaking))
 
 
-# What joins quotes listed in one sentence: "“a leech” and a “brat”".
-_LIST_JOINS = frozenset(("and", "or", "and a", "and an", "or a", "or an"))
+# What joins quotes listed in one sentence: "“a leech” and a “brat”", "and general “…”".
+_LIST_JOIN = re.compile(r"[^\S\n]*,?[^\S\n]+(?:and|or)[^\S\n]+(?:[a-z]+[^\S\n]+)?")
 
 
 def _carry_over(

@@ -1021,3 +1021,23 @@ def test_an_exclaimed_name_is_a_chant_not_a_title():
 def test_a_capitalised_term_after_of_stays_a_title():
     body = "The governor spoke at a meeting of “Women in Power” last week."
     assert quotes_of(body) == ()
+
+
+def test_a_paragraph_opened_by_a_closing_mark_and_an_ellipsis_is_a_quote():
+    body = (
+        "Lee said the words “lump” them together.\n\n” … what I learned is that it hurts,” he said."
+    )
+    assert find(body, "what I learned").speaker == "Lee"
+
+
+def test_stressing_reports_words_so_a_short_quote_after_it_is_kept():
+    body = "Ann Lee is stressing the need to bolster defenses under “constant attack” from abroad."
+    assert find(body, "constant attack").speaker == "Ann Lee"
+
+
+def test_a_term_listed_after_and_an_adjective_shares_the_speaker():
+    body = (
+        "Tom Reed, despite admitting his concerns about “trial lawyers trying to get rich” "
+        "and general “legal matters” that could be worrisome, backs the bill."
+    )
+    assert [q.text for q in quotes_of(body)][-1] == "legal matters"
