@@ -9,7 +9,9 @@ of a Content span*: in each fragment of a Content span (widened by one character
 so quote marks just outside the span count), double quote marks (“ ” or ") are paired; each
 pair gives one gold quote, the text between the marks with surrounding spaces removed. A mark
 left open in the fragment runs to the fragment's end; a closing mark with no opener starts at
-the fragment's start. Quoted text outside any Content span (scare quotes, titles, or speech the
+the fragment's start. Gold quotes of the same source phrase with no quote mark and no line
+break between them are one quotation the annotators split into several Content spans, and
+are joined into one gold quote. Quoted text outside any Content span (scare quotes, titles, or speech the
 annotators missed) is not gold, so predicting it costs precision. Single marks are not gold.
 
 Matching. A predicted quote and a gold quote match when their character overlap covers at
@@ -110,6 +112,32 @@ def parse_ann(text: str, ann: str) -> list[GoldQuote]:
             for s, e in quoted_segments(text, max(a - 1, 0), min(b + 1, len(text))):
                 gold.append(GoldQuote(s, e, source_text, source_pos, eid))
     return gold
+
+
+def merge_split(text: str, gold: list[GoldQuote]) -> list[GoldQuote]:
+    """One pair of quote marks is one gold quote. Annotators sometimes split one quotation
+    into several Content spans of the same source ("“Donald Trump is a disgusting fraud.
+    By any definition, … He would not have done that to a John McCain …”"): the pieces
+    that lie between the same marks (no quote mark between them) and have the same source
+    are joined, so a prediction of the whole quotation is not counted as missing them."""
+    merged: list[GoldQuote] = []
+    for g in sorted(gold, key=lambda g: (g.start, g.end)):
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and last.source is not None
+            and g.source == last.source
+            and last.end <= g.start
+            and not QUOTE_MARKS.search(text, last.end, g.start)
+            and "\n" not in text[last.end : g.start]
+        ):
+            merged[-1] = GoldQuote(last.start, g.end, last.source, last.source_pos, last.relation)
+        else:
+            merged.append(g)
+    return merged
+
+
+QUOTE_MARKS = re.compile(r"[“”\"]")
 
 
 def all_sources(ann: str) -> list[tuple[int, str]]:
@@ -267,7 +295,7 @@ def main() -> None:
         text = path.read_text(encoding="utf-8")
         bodies.append(text)
         ann = anns[path.stem].read_text(encoding="utf-8")
-        gold = parse_ann(text, ann)
+        gold = merge_split(text, parse_ann(text, ann))
         gold_speaker = resolve_gold_speakers(gold, all_sources(ann))
         predicted = extract_quotes(text).quotes
         matched = match(predicted, gold)
