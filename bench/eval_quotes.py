@@ -34,8 +34,12 @@ campaign"); then a name in apposition after the first comma is the head ("Anothe
 Laurence H. Tribe,"). A pronoun source (he, she, I, we, they, him, her) takes the head name of
 the nearest earlier gold Source (by position in the text, any Source span of the file, also of
 attributions with no quoted text) that has one and whose gender (articles.text.speakers.
-name_gender of its phrases) does not contradict the pronoun ("she" is not "Mr. Obama"), after
-that source's own pronoun resolution. Then:
+name_gender of the head part of its phrases, before any comma or "who"; a surname has the
+gender of the same person's fuller names in the file, "Stumpf" that of "John Stumpf") does
+not contradict the pronoun ("she" is not "Mr. Obama"), after that source's own pronoun
+resolution; "he" and "she" never stand for an organisation ("NBC News", "the White House").
+A source phrase that is a cue verb the annotators marked as the source ("said") or a
+relative pronoun ("who", "which", "that") names no one the judge can find: not judged. Then:
 - gold head name found: correct iff the predicted speaker is the same person
   (articles.text.speakers.same_person: same surname, first names not contradicting);
 - gold source with no name ("a source", "officials"): correct iff the predicted speaker is None
@@ -75,6 +79,19 @@ NOT_NAMES = frozenset(
     "these those that my our his her its their".split()
 )
 PREPOSITIONS = frozenset("of at in on for from with to".split())
+HEAD_CUT = r",| who | which | that "  # where a source phrase's head part ends
+# Source phrases that name no one and stand for no earlier source: a cue verb the
+# annotators marked as the source ("said"), a relative pronoun whose antecedent is a phrase
+# of the writer's text, not a source ("McConnell, now the majority leader, who in 2010 said").
+UNRESOLVED = frozenset("said says who which that".split())
+# Last words of organisations' names: a "he"/"she" never stands for them.
+ORGANISATION_HEADS = frozenset(
+    "news house council committee department ministry agency association party union "
+    "foundation institute university college court congress senate administration company "
+    "corporation bank group network times post journal tribune press service office board "
+    "center centre caucus coalition alliance league federation organization organisation "
+    "police army navy government campaign magazine".split()
+)
 CAPITAL_RUN = re.compile(r"(?:[A-Z][\w’'.\-]*)(?:\s+(?:[A-Z][\w’'.\-]*|de|van|von|al))*")
 
 
@@ -178,7 +195,7 @@ def quoted_segments(text: str, a: int, b: int) -> list[tuple[int, int]]:
 
 def head_name(phrase: str) -> str | None:
     phrase = re.sub(r"\s*\([^)]*\)", "", phrase)  # "Rep. Jim Clyburn (D-S.C.)"
-    parts = re.split(r",| who | which | that ", phrase)
+    parts = re.split(HEAD_CUT, phrase)
     name = _head_of(parts[0])
     if name is None and len(parts) > 1:
         # "Another critic, Laurence H. Tribe,": a name in apposition after a common noun
@@ -241,21 +258,43 @@ def resolve_gold_speakers(
     named_before: list[tuple[int, str]] = []
     resolved_phrase: dict[tuple[int, str], str | None | bool] = {}
     genders: dict[str, str] = {}  # head name -> 'm', 'f' or '' as its phrases tell
+
+    def gender(name: str) -> str:
+        # "Stumpf" is as male as "John Stumpf", named so earlier or later in the file
+        return genders[name] or next(
+            (g for n, g in genders.items() if g and same_person(n, name)), ""
+        )
+
     for pos, phrase in by_position:
-        if phrase.casefold() in PRONOUNS:
+        if phrase.casefold() in UNRESOLVED:
+            resolved_phrase[(pos, phrase)] = False
+        elif phrase.casefold() in PRONOUNS:
             want = PRONOUN_GENDER.get(phrase.casefold(), "")
-            earlier = [n for p, n in named_before if p < pos and genders[n] in ("", want)]
+            earlier = [
+                n
+                for p, n in named_before
+                if p < pos and gender(n) in ("", want) and not (want and is_organisation(n))
+            ]
             resolved_phrase[(pos, phrase)] = earlier[-1] if earlier else False
         else:
             resolved_phrase[(pos, phrase)] = head_name(phrase)
         name = resolved_phrase[(pos, phrase)]
         if name:
             named_before.append((pos, name))
-            genders[name] = genders.get(name) or name_gender(phrase)
+            # (the gender of the head part: "Don Fowler, who … her …" is not a "she")
+            genders[name] = genders.get(name) or name_gender(re.split(HEAD_CUT, phrase)[0])
     result = {}
     for g in gold:
         result[id(g)] = False if g.source is None else resolved_phrase[(g.source_pos, g.source)]
     return result
+
+
+def is_organisation(name: str) -> bool:
+    """A head name that no "he" or "she" stands for: "NBC News", "White House"."""
+    words = name.split()
+    return words[-1].casefold() in ORGANISATION_HEADS or any(
+        len(w) > 1 and w.isalpha() and w.isupper() for w in words
+    )
 
 
 def match(predicted, gold) -> list[tuple[object, GoldQuote]]:
@@ -326,7 +365,7 @@ def main() -> None:
     print(f"precision: {n_match / max(n_pred, 1):.3f}")
     print(
         f"speaker accuracy: {correct / max(judged, 1):.3f}  "
-        f"({correct}/{judged} judged; {unjudged} matched quotes not judged: no gold source)"
+        f"({correct}/{judged} judged; {unjudged} matched quotes not judged: no gold source or none to resolve)"
     )
     for title, rows in (
         ("MISSED", misses),
