@@ -1150,6 +1150,8 @@ def _attribute(
     speaking = _named_speaking(masked, s_start, raw.open)
     if speaking is not None and (best is None or speaking.cue_end > best.cue_end):
         best = speaking
+    if best is not None and best.position > s_start:
+        best = _subject_for(masked, s_start, raw.open, best)
     if best is not None:
         raw.speaker_phrase = (best.position, best.text)
         raw.cue = best.cue
@@ -1240,6 +1242,42 @@ _POSSESSIVE_CUE = re.compile(
     r"comments?|assertions?|predictions?|promises?|pledges?|warnings?|words|arguments?|"
     r"suggestions?|contentions?|boasts?|insistence|vows?)[^\S\n]+that\b"
 )
+
+
+def _subject_for(masked: str, s_start: int, quote_open: int, best: "_Event") -> "_Event":
+    """The sentence's named subject instead of the cue found before a quote, when the cue's
+    speaker is a he/she with no other name between them ("Ann Lee told the audience that she
+    believes …, saying that “…”"), or when a participle after a comma follows the cue and
+    goes back to the subject ("Lee was defensive about an architect who said he was stiffed,
+    saying, “…”")."""
+    pronoun = best.text.casefold()
+    participle = None
+    if pronoun not in ("he", "she"):
+        for m in _SPEAKING_AT.finditer(masked, max(best.cue_end, s_start), quote_open):
+            participle = m
+        if participle is None or masked[participle.start() - 2 : participle.start()] != ", ":
+            return best
+    subject = _APPOSED_SUBJECT.match(masked, s_start, best.position)  # "Kim Roe, the chief,"
+    if not _named(subject):
+        subject = _sentence_subject(masked, s_start, best.position)
+    if subject is None or subject.end("speaker") > best.position:
+        return best
+    phrase = _parse_phrase(subject.group("speaker"))
+    if not phrase.name or phrase.is_org:
+        return best
+    if participle is None:
+        between = masked[subject.end("speaker") : best.position].split()
+        if any(w[:1].isupper() for w in between):
+            return best  # "Lee said Reed lies when she says “…”": she may be Reed
+        want = "m" if pronoun == "he" else "f"
+        if name_gender(subject.group("speaker")) not in ("", want):
+            return best
+        return _Event(subject.start("speaker"), subject.group("speaker"), best.cue, best.cue_end)
+    return _Event(
+        subject.start("speaker"), subject.group("speaker"), participle.group(), participle.end()
+    )
+
+
 _PARTICIPLE = re.compile(
     r"(?<![\w’'-])(?:saying|adding|calling|describing|arguing|noting|insisting|warning|"
     r"claiming|telling|writing|asking|tweeting|declaring|accusing|branding|labeling|"
@@ -1295,6 +1333,18 @@ def _sentence_subject(masked: str, s_start: int, end: int) -> re.Match | None:
         apposed = _APPOSED_SUBJECT.match(masked, s_start, end)
         if _named(apposed):
             return apposed
+    if (
+        subject is not None
+        and subject.group("lead") is None
+        and subject.group("speaker").split(None, 1)[0] in _PREPOSITIONS
+    ):
+        # "With leaders worried about a lack of passion for her among voters, President
+        # Obama is rolling out …": a long leading phrase, then the subject
+        comma = masked.find(", ", s_start, min(end, s_start + 200))
+        if comma > 0:
+            after = _PLAIN_SUBJECT.match(masked, comma + 2, end)
+            if _named(after):
+                return after
     return subject
 
 

@@ -1041,3 +1041,40 @@ def test_a_term_listed_after_and_an_adjective_shares_the_speaker():
         "and general “legal matters” that could be worrisome, backs the bill."
     )
     assert [q.text for q in quotes_of(body)][-1] == "legal matters"
+
+
+# --- the sentence's subject over a cue inside it ----------------------------------------------
+
+
+def test_a_long_leading_phrase_then_the_subject():
+    body = (
+        "With party leaders increasingly worried about a lack of passion for the nominee "
+        "among young voters in the state, President Tom Reed is rolling out a new and more "
+        "personal message: “It’s about me.”"
+    )
+    assert find(body, "about me").speaker == "Tom Reed"
+
+
+def test_she_in_a_clause_after_the_named_subject_is_the_subject():
+    body = (
+        "“They are phony,” Kim Wines said.\n\n"
+        "Ann Lee told the debate audience that she believes we must go on, saying that "
+        "“race still determines too much” in America."
+    )
+    assert find(body, "race still").speaker == "Ann Lee"
+
+
+def test_she_after_another_name_in_the_clause_is_not_the_subject():
+    body = (
+        "“They are phony,” Kim Wines said.\n\n"
+        "Tom Reed said Ann Lee lies when she says that “race still determines too much.”"
+    )
+    assert find(body, "race still").speaker != "Tom Reed"
+
+
+def test_a_participle_after_a_comma_goes_back_to_the_subject_past_a_relative_cue():
+    body = (
+        "Tom Reed was defensive about not paying an architect who said he was stiffed after "
+        "he built a clubhouse, saying, “Maybe he didn’t do a good job.”"
+    )
+    assert find(body, "good job").speaker == "Tom Reed"
