@@ -386,11 +386,13 @@ class Read:
 
     @cached_property
     def size(self) -> int:
-        # What a kept comparison weighs, roughly, in characters: the bodies appear in the
-        # page's full texts, the quotes in the rows, and their markup comes on top.
+        # What a kept comparison and its page parts weigh in bytes, roughly (measured with
+        # tracemalloc on the bench corpus's stories: about 100 KB for two to four articles):
+        # the texts appear several times over (rows, marked full texts), and its objects weigh
+        # about 40 KB besides.
         texts = sum(len(row[8]) for row in self.articles)
         texts += sum(len(row[4]) for row in self.quotes)
-        return 3 * texts + 2000
+        return 10 * texts + 40_000
 
 
 def read(ids: list[int]) -> Read:
@@ -499,12 +501,12 @@ def _alignment(refs: tuple[QuoteRef, ...], links: tuple, unlinks: tuple) -> tupl
     return tuple(align_quotes(refs, links=links, unlinks=unlinks))
 
 
-# Comparisons kept per process under the rows they were made from (Read), at most about 32
-# million characters of them: a page shown again (a reload, the next analyst on the same story,
-# the exports) reads its rows and makes nothing. Any change to what the page shows (a label, a
-# correction, a quote edited or deleted in the admin, an article binned, a story regrouped)
-# changes the rows read, so it is another key and the page shows it at once; an entry whose
-# rows are gone is never asked for again and ages out.
+# Comparisons kept per process under the rows they were made from (Read), about 32 MB of them
+# at most: a page shown again (a reload, the next analyst on the same story, the exports) reads
+# its rows and makes nothing. Any change to what the page shows (a label, a correction, a quote
+# edited or deleted in the admin, an article binned, a story regrouped, a speaker or an outlet
+# renamed) changes the rows read, so it is another key and the page shows it at once; an entry
+# whose rows are gone is never asked for again and ages out.
 COMPARISONS = Lru(max_size=32_000_000)
 
 
