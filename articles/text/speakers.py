@@ -72,6 +72,9 @@ def same_person(a: str, b: str) -> bool:
         return True
     if ta[-1] != tb[-1]:
         return False
+    short, long = (ta, tb) if len(ta) < len(tb) else (tb, ta)
+    if len(short) >= 2 and long[-len(short) :] == short:
+        return True  # "Security Council" in "United Nations Security Council"
     ga, gb = _given_names(ta), _given_names(tb)
     if not ga or not gb:
         return True

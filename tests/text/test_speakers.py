@@ -109,3 +109,13 @@ def test_gender_from_honorific_role_word_or_first_name():
 def test_unknown_first_name_has_no_gender():
     assert name_gender("Malkia Cyril") == ""
     assert name_gender("Trump") == ""
+
+
+def test_a_name_ending_a_longer_name_is_the_same():
+    assert same_person("United Nations Security Council", "Security Council")
+    assert same_person("Security Council", "United Nations Security Council")
+
+
+def test_one_shared_surname_with_different_first_names_is_not_a_suffix_match():
+    assert not same_person("Ann Lee", "Tom Lee")
+    assert not same_person("Ann Lee", "Kim Ann Lee Roe")
