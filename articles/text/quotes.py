@@ -1788,7 +1788,9 @@ def extract_quotes(body: str) -> Extraction:
         text = body[raw.start : raw.end]
         person = resolved.get(id(raw))
         if raw.speaker_phrase is None:
-            person = _carry_over(raw, previous, previous_person, timeline)
+            person = _carry_over(
+                raw, previous, previous_person, timeline, _section_start(masked, raw.open)
+            )
             if person is None:
                 person = _next_in_paragraph(raw, raws[k + 1 :], resolved)
         listed = (
@@ -1827,14 +1829,34 @@ def extract_quotes(body: str) -> Extraction:
 _LIST_JOIN = re.compile(r"[^\S\n]*,?[^\S\n]+(?:and|or)[^\S\n]+(?:[a-z]+[^\S\n]+)?")
 
 
+_SECTION_BREAK = re.compile(r"\n[ \t]*(?:_{3,}|\*{3,}|(?:\*[ \t]*){3,}|-{3,})\.?[ \t]*\n")
+
+
+def _section_start(masked: str, pos: int) -> int:
+    """Where the section holding `pos` starts: after the last break line ("___", "***")."""
+    if "\n___" not in masked and "\n*" not in masked and "\n---" not in masked:
+        return 0
+    start = 0
+    for m in _SECTION_BREAK.finditer(masked, 0, pos):
+        start = m.end()
+    return start
+
+
 def _carry_over(
-    raw: _Raw, previous: _Raw | None, previous_person: "_Person | None", timeline
+    raw: _Raw,
+    previous: _Raw | None,
+    previous_person: "_Person | None",
+    timeline,
+    section_start: int = 0,
 ) -> "_Person | None":
     """An unattributed quote continues the last speaker: after a "he said" interruption in the
-    same paragraph, or in the next paragraph when nobody else spoke in between."""
+    same paragraph, or in the next paragraph when nobody else spoke in between; never across
+    a section break ("___")."""
+    if previous is not None and previous.open < section_start:
+        previous, previous_person = None, None
     latest = None
     for pos, person in timeline:
-        if pos < raw.open:
+        if section_start <= pos < raw.open:
             latest = person
     if previous is not None and previous_person is not None:
         if raw.paragraph - previous.paragraph <= 1:

@@ -1078,3 +1078,22 @@ def test_a_participle_after_a_comma_goes_back_to_the_subject_past_a_relative_cue
         "he built a clubhouse, saying, “Maybe he didn’t do a good job.”"
     )
     assert find(body, "good job").speaker == "Tom Reed"
+
+
+def test_no_carry_over_across_a_section_break():
+    body = (
+        "Tom Reed says of Lee, “She will sell the office.”\n\n"
+        "___.\n\n"
+        "5:45 p.m.\n\n"
+        "Candidate Kim Roe’s doctor is calling the candidate “extremely physically fit.”"
+    )
+    assert find(body, "physically fit").speaker is None
+
+
+def test_carry_over_within_a_section():
+    body = (
+        "Tom Reed says of Lee, “She will sell the office.”\n\n"
+        "Reed has faced questions.\n\n"
+        "“It is all lies and more lies from them.”"
+    )
+    assert find(body, "lies").speaker == "Tom Reed"
