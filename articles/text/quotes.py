@@ -196,6 +196,7 @@ _ROLE_AT = re.compile(
     + r")(?![\w’'-])"
 )
 _DETERMINERS = frozenset(("the", "a", "an", "his", "her", "its", "their"))
+_FUNCTION_WORDS = frozenset("and or but that which who then also so as".split())
 # "one questioner claimed", "several voters said": someone unnamed speaks.
 _QUANTIFIERS = frozenset("one another some several many other multiple few".split())
 _PARTICLES = frozenset(("de", "da", "del", "van", "von", "der", "bin", "al", "la", "le", "du"))
@@ -1028,9 +1029,18 @@ def _speaker_before(masked: str, end: int, floor: int) -> tuple[int, str] | None
     if j == i:
         if last.endswith(","):
             return _apposed_speaker(masked, tokens, i)
-        for k in range(i - 1, max(-1, i - 4), -1):  # "the commission", "the ad’s narrator"
+        # "the commission", "the ad’s narrator", and a possessor's thing, which names no
+        # one: "Ivana Trump's brief"
+        if last.casefold() in _FUNCTION_WORDS:
+            return None
+        for k in range(i - 1, max(-1, i - 4), -1):
             word = tokens[k][1]
             if word.casefold() in _DETERMINERS or word.casefold() in _QUANTIFIERS:
+                start = tokens[k][0]
+                return start, masked[start : tokens[i][0] + len(last)]
+            if word[:1].isupper() and word.endswith(("’s", "'s")) and word[-3:-2].isalpha():
+                while k > 0 and _is_name_token(tokens[k - 1][1]) and tokens[k - 1][1][:1].isupper():
+                    k -= 1
                 start = tokens[k][0]
                 return start, masked[start : tokens[i][0] + len(last)]
             if not (word[:1].islower() or word.endswith(("’s", "'s"))) or word[-1:] in ",.;:":

@@ -1097,3 +1097,20 @@ def test_carry_over_within_a_section():
         "“It is all lies and more lies from them.”"
     )
     assert find(body, "lies").speaker == "Tom Reed"
+
+
+def test_a_possessors_document_is_an_unnamed_speaker():
+    body = (
+        "“The court is aware of the reports,” Judge Tom Nervo wrote.\n\n"
+        "However, Ivana Roe's brief said that was not her view and dismissed those reports as "
+        "“previous misinterpreted statements.”"
+    )
+    assert find(body, "misinterpreted").speaker is None
+
+
+def test_a_conjunction_before_a_cue_is_no_speaker_phrase():
+    body = (
+        "Kim Roe, the nominee, bemoaned the unrest in the city and said he thought drugs were "
+        "a “very big factor” in it."
+    )
+    assert find(body, "very big factor").speaker == "Kim Roe"
