@@ -448,59 +448,113 @@ def index_articles(articles: Iterable[Article]) -> int:
 # --- stories -----------------------------------------------------------------------------------
 
 
-def _component(start: int) -> set[int]:
-    """The articles reachable from `start` through confirmed links (one query per step)."""
-    seen, frontier = {start}, {start}
-    while frontier:
-        step = set()
-        for chunk in _chunks(sorted(frontier)):
-            for a, b in CoverageLink.objects.filter(
-                Q(article_a_id__in=chunk) | Q(article_b_id__in=chunk),
-                status=CoverageLink.CONFIRMED,
-            ).values_list("article_a_id", "article_b_id"):
-                step.update((a, b))
-        frontier = step - seen
-        seen |= frontier
-    return seen
+# The articles reachable from one through confirmed links, with what regroup needs of each, in
+# one statement: a recursive walk, where the step-by-step queryset took a query per step and
+# two more for the articles and a new story's title. UNION (not UNION ALL) keeps each article
+# once, so the walk ends.
+COMPONENT_SQL = """
+WITH RECURSIVE component(id) AS (
+  SELECT id FROM articles_article WHERE id = %s
+  UNION
+  SELECT CASE WHEN l.article_a_id = c.id THEN l.article_b_id ELSE l.article_a_id END
+  FROM component c
+  JOIN articles_coveragelink l ON l.article_a_id = c.id OR l.article_b_id = c.id
+  WHERE l.status = %s
+)
+SELECT a.id, a.story_id, a.published, a.title
+FROM component c JOIN articles_article a ON a.id = c.id
+"""
+
+# Stories that no article is in any more (after a regroup moved their articles elsewhere).
+EMPTY_STORIES_SQL = """
+DELETE FROM articles_story WHERE id IN ({ids})
+AND NOT EXISTS (SELECT 1 FROM articles_article a WHERE a.story_id = articles_story.id)
+"""
+
+
+def _component(start: int) -> dict[int, tuple]:
+    """The articles reachable from `start` through confirmed links, `start` included when it
+    exists: {id: (story_id, published, title)}."""
+    with connection.cursor() as cursor:
+        cursor.execute(COMPONENT_SQL, [start, CoverageLink.CONFIRMED])
+        return {pk: (story, published, title) for pk, story, published, title in cursor}
+
+
+def _set_story(ids: list[int], story_id: int | None) -> None:
+    with connection.cursor() as cursor:
+        for chunk in _chunks(ids):
+            cursor.execute(
+                f"UPDATE articles_article SET story_id = %s WHERE id IN ({_placeholders(len(chunk))})",
+                [story_id, *chunk],
+            )
 
 
 def regroup(article_ids: Iterable[int]) -> None:
     """Make `Article.story` match the connected groups of confirmed links around these articles.
 
     A group keeps the story most of its articles already had (so a story page stays where it
-    was after a split); a new group gets a new story; a lone article has none.
+    was after a split); a new group gets a new story; a lone article has none. Only the
+    articles whose story changes are written.
     """
     components, seen = [], set()
     for article_id in article_ids:
         if article_id not in seen:
-            component = _component(article_id)
-            seen |= component
-            components.append(component)
-    components.sort(key=lambda c: (-len(c), min(c)))
-    previous = set()
-    used = set()
-    for component in components:
-        members = list(
-            Article.objects.filter(pk__in=component).values_list("pk", "story_id", "published")
-        )
-        had = Counter(story for _, story, _ in members if story is not None)
+            members = _component(article_id)
+            seen |= set(members) | {article_id}
+            components.append(members)
+    components.sort(key=lambda c: (-len(c), min(c, default=0)))
+    previous, used, alone = set(), set(), []
+    for members in components:
+        had = Counter(story for story, _, _ in members.values() if story is not None)
         previous.update(had)
-        if len(component) < 2:
-            Article.objects.filter(pk__in=component).update(story=None)
+        if len(members) < 2:
+            alone += [pk for pk, (story, _, _) in members.items() if story is not None]
             continue
         keep = next((s for s, _ in had.most_common() if s not in used), None)
         if keep is None:
-            first = min(members, key=lambda m: (m[2] is None, m[2] or timezone.now(), m[0]))
-            title = Article.objects.filter(pk=first[0]).values_list("title", flat=True).first()
-            keep = Story.objects.create(title=(title or "")[:500]).pk
+            first = min(
+                members.items(),
+                key=lambda m: (m[1][1] is None, m[1][1] or timezone.now(), m[0]),
+            )
+            keep = Story.objects.create(title=(first[1][2] or "")[:500]).pk
         used.add(keep)
-        Article.objects.filter(pk__in=component).exclude(story_id=keep).update(story_id=keep)
-    Story.objects.filter(pk__in=previous).exclude(
-        pk__in=Article.objects.filter(story__isnull=False).values("story_id")
-    ).delete()
+        _set_story(sorted(pk for pk, (story, _, _) in members.items() if story != keep), keep)
+    _set_story(sorted(alone), None)
+    emptied = sorted(previous - used)
+    if emptied:
+        with connection.cursor() as cursor:
+            for chunk in _chunks(emptied):
+                cursor.execute(EMPTY_STORIES_SQL.format(ids=_placeholders(len(chunk))), chunk)
 
 
 # --- review ------------------------------------------------------------------------------------
+
+
+# A link with what a decision reads and writes, locked (on PostgreSQL) until the transaction
+# ends; written out: the ORM's select_for_update().get() cost more CPU to build than to run.
+LINK_FOR_REVIEW_SQL = """
+SELECT id, article_a_id, article_b_id, status, relation, reviewed_by_id, reviewed_at
+FROM articles_coveragelink WHERE id = %s
+"""
+UPDATE_LINK_SQL = """
+UPDATE articles_coveragelink SET status = %s, relation = %s, reviewed_by_id = %s, reviewed_at = %s
+WHERE id = %s
+"""
+
+
+def _link_for_update(link_id: int) -> CoverageLink | None:
+    sql = LINK_FOR_REVIEW_SQL
+    if connection.features.has_select_for_update:
+        sql += "FOR UPDATE"
+    return next(iter(CoverageLink.objects.raw(sql, [link_id])), None)
+
+
+def _save_review(link: CoverageLink) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            UPDATE_LINK_SQL,
+            [link.status, link.relation, link.reviewed_by_id, link.reviewed_at, link.pk],
+        )
 
 
 def _state(link: CoverageLink) -> dict:
@@ -516,7 +570,9 @@ def decide(user, link_id: int, status: str, relation: str | None = None, expecte
     """Confirm, reject or re-label a link as `user`; refuses with StaleDecision if the link's
     status is no longer `expected` (another reviewer got there first)."""
     with transaction.atomic():
-        link = CoverageLink.objects.select_for_update().get(pk=link_id)
+        link = _link_for_update(link_id)
+        if link is None:
+            raise CoverageLink.DoesNotExist(f"No coverage link {link_id}.")
         if expected and link.status != expected:
             raise StaleDecision(f"this link is already {link.status}")
         before = _state(link)
@@ -524,9 +580,9 @@ def decide(user, link_id: int, status: str, relation: str | None = None, expecte
         link.status = status
         if relation:
             link.relation = relation
-        link.reviewed_by = user
+        link.reviewed_by_id = user.pk
         link.reviewed_at = timezone.now()
-        link.save(update_fields=["status", "relation", "reviewed_by", "reviewed_at"])
+        _save_review(link)
         ChangeRecord.record(
             user,
             ChangeRecord.CHANGE,
@@ -541,44 +597,58 @@ def decide(user, link_id: int, status: str, relation: str | None = None, expecte
     return link
 
 
-# A reviewer's recent link decisions, newest first, with only what tells whether one is still
-# undoable (which decision an undo undid): reading the records whole, with their JSON, for up to
-# 200 of them was half the review queue's CPU.
+# What each of a reviewer's records undid (an undo is a 'restore' naming it in `after`).
 UNDOES = {
-    "postgresql": "(after ->> 'undoes')",
+    "postgresql": "CAST(after ->> 'undoes' AS bigint)",
     "sqlite": "json_extract(after, '$.undoes')",
 }
-RECENT_DECISIONS_SQL = """
-SELECT id, action, {undoes} FROM articles_changerecord
-WHERE user_id = %s AND subject = %s
+# The reviewer's most recent link decision that no undo has undone, among their last 200 link
+# records, with what an undo needs of it, in one statement: what each undo undid is read from
+# those 200 only; reading the records whole in Python, with their JSON, was half the review
+# queue's CPU, and a second query then read the one record.
+LAST_DECISION_SQL = """
+WITH recent AS (
+  SELECT id, at, action, object_id, before, after
+  FROM articles_changerecord
+  WHERE user_id = %s AND subject = %s
+  ORDER BY at DESC, id DESC
+  LIMIT 200
+), marked AS (
+  SELECT id, at, action, object_id, before, after, {undoes} AS undoes FROM recent
+)
+SELECT id, object_id, before, after FROM marked
+WHERE action <> %s
+  AND id NOT IN (SELECT undoes FROM marked WHERE action = %s AND undoes IS NOT NULL)
 ORDER BY at DESC, id DESC
-LIMIT 200
+LIMIT 1
 """
 
 
-def last_decision_id(user) -> int | None:
-    """The id of the reviewer's most recent link decision that has not been undone (among their
-    last 200 link records), or None."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            RECENT_DECISIONS_SQL.format(undoes=UNDOES[connection.vendor]),
-            [user.pk, LINK_SUBJECT],
-        )
-        recent = cursor.fetchall()
-    undone = set()
-    for pk, action, undoes in recent:
-        if action == ChangeRecord.RESTORE:
-            if undoes is not None:
-                undone.add(int(undoes))
-        elif pk not in undone:
-            return pk
-    return None
+def _json(value):
+    # JSON comes as text from a plain cursor on both databases.
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def last_decision(user) -> ChangeRecord | None:
-    """The reviewer's most recent link decision that has not been undone."""
-    pk = last_decision_id(user)
-    return None if pk is None else ChangeRecord.objects.filter(pk=pk).first()
+    """The reviewer's most recent link decision that has not been undone (id, object_id,
+    before and after), or None."""
+    restore = ChangeRecord.RESTORE
+    with connection.cursor() as cursor:
+        cursor.execute(
+            LAST_DECISION_SQL.format(undoes=UNDOES[connection.vendor]),
+            [user.pk, LINK_SUBJECT, restore, restore],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, object_id, before, after = row
+    return ChangeRecord(pk=pk, object_id=object_id, before=_json(before), after=_json(after))
+
+
+def last_decision_id(user) -> int | None:
+    """The id of the reviewer's most recent link decision that has not been undone, or None."""
+    record = last_decision(user)
+    return None if record is None else record.pk
 
 
 def undo_last(user) -> CoverageLink | None:
@@ -587,7 +657,7 @@ def undo_last(user) -> CoverageLink | None:
         record = last_decision(user)
         if record is None:
             return None
-        link = CoverageLink.objects.select_for_update().filter(pk=record.object_id).first()
+        link = _link_for_update(record.object_id)
         if link is None:
             return None
         if _state(link) != record.after:
@@ -599,7 +669,7 @@ def undo_last(user) -> CoverageLink | None:
         link.reviewed_by_id = before.get("reviewed_by")
         reviewed_at = before.get("reviewed_at")
         link.reviewed_at = datetime.fromisoformat(reviewed_at) if reviewed_at else None
-        link.save(update_fields=["status", "relation", "reviewed_by", "reviewed_at"])
+        _save_review(link)
         ChangeRecord.record(
             user,
             ChangeRecord.RESTORE,

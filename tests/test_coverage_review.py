@@ -1,5 +1,7 @@
 """The review queue: who may see and decide suggested links, and what a decision records."""
 
+import re
+
 import pytest
 from django.template.defaultfilters import floatformat
 from django.test import Client
@@ -343,3 +345,39 @@ def test_a_link_whose_evidence_is_rewritten_shows_the_new_evidence(client_for, a
     html = client.get("/coverage/").content.decode()
     assert names + "Zakharova" in html and names + "Peskov" not in html
     assert "same &lt;b&gt;quotes&lt;/b&gt;" in html
+
+
+def test_cards_show_a_retitled_article_and_each_reviewers_own_csrf_token(alice, bob, suggested):
+    """The cards' markup is kept per process under everything they show: a new title is
+    another card, and the form carries the token of the request it is shown to."""
+    from django.middleware.csrf import _unmask_cipher_token
+
+    clients = []
+    for user in (alice, bob):
+        client = Client()
+        client.force_login(user)
+        clients.append(client)
+    pages = [client.get("/coverage/").content.decode() for client in clients]
+    Article.objects.filter(pk=suggested[0].article_a_id).update(title="Retitled <b>report</b>")
+    html = clients[0].get("/coverage/").content.decode()
+    assert "Retitled &lt;b&gt;report&lt;/b&gt;" in html and "Peskov says NATO" not in html
+    secrets = []
+    for page in pages:
+        tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page))
+        tokens.add(re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1))
+        assert len(tokens) == 1  # one token a page: the cards', the undo form's, htmx's
+        secrets.append(_unmask_cipher_token(tokens.pop()))
+    assert secrets[0] != secrets[1]
+    assert 'aria-label="Suggested link 1"' in html and 'aria-label="Suggested link 2"' in html
+
+
+def test_a_decision_answers_with_the_queue_and_its_undo_button_in_few_queries(
+    client_for, alice, suggested, django_assert_max_num_queries
+):
+    client = client_for(alice)
+    # session, user, the link; the decision (savepoint, lock, update, history record,
+    # savepoint released); the queue and the latest stories: it knows there is a decision
+    # to undo.
+    with django_assert_max_num_queries(10):
+        response = decide(client, suggested[1], "reject", htmx=True)
+    assert "Undo my last decision" in response.content.decode()

@@ -224,3 +224,40 @@ def test_the_story_page_lists_only_confirmed_links(client_for, victor, alice, ch
     html = client_for(victor).get(f"/stories/{Article.objects.get(pk=a.pk).story_id}/").content
     listed = html.decode().split("Confirmed links")[1]
     assert listed.count("<li>") == 2 and "translation" not in listed and "rewrite" not in listed
+
+
+def test_a_cycle_of_confirmed_links_is_one_story_and_the_walk_ends(alice, chain):
+    """The recursive walk of confirmed links meets each article again around a cycle."""
+    a, b, c, d, ab, bc, cd = chain
+    for each in (ab, bc, cd, link(a, d), link(a, c)):
+        decide(alice, each.pk, CoverageLink.CONFIRMED)
+    assert len(story_of(a, b, c, d)) == 1 and None not in story_of(a)
+    assert Story.objects.count() == 1
+
+
+def test_a_regroup_writes_only_the_articles_whose_story_changes(
+    alice, chain, django_assert_max_num_queries
+):
+    a, b, c, d, ab, bc, cd = chain
+    decide(alice, ab.pk, CoverageLink.CONFIRMED)
+    decide(alice, bc.pk, CoverageLink.CONFIRMED)
+    # The walk from a (a, b, c in their story) and the one from d (alone, in none): no write.
+    with django_assert_max_num_queries(2):
+        regroup([a.pk, b.pk, c.pk, d.pk])
+
+
+def test_a_story_title_is_its_first_reports_and_undated_reports_come_last(alice, chain):
+    a, b, c, d, ab, bc, cd = chain
+    decide(alice, bc.pk, CoverageLink.CONFIRMED)  # b (Feb 27) and c (no date)
+    assert Article.objects.get(pk=b.pk).story.title == "Second report"
+    decide(alice, ab.pk, CoverageLink.CONFIRMED)  # a (Feb 28) joins the story b is in
+    assert Article.objects.get(pk=a.pk).story.title == "Second report"
+
+
+def test_undoing_a_confirmation_takes_the_story_away(client_for, alice, chain):
+    a, b, c, d, ab, bc, cd = chain
+    client = client_for(alice)
+    client.post(f"/coverage/{ab.pk}/decide/", {"action": "confirm", "expected": "suggested"})
+    assert Story.objects.count() == 1
+    client.post("/coverage/undo/")
+    assert story_of(a, b) == {None} and Story.objects.count() == 0

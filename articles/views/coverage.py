@@ -129,15 +129,23 @@ def can_undo(user) -> bool:
     return coverage.last_decision_id(user) is not None
 
 
-def _queue_context(request, message=""):
+def _queue_context(request, message="", undoable=None):
+    """The queue's context; `undoable`, when the caller knows it (a decision was just saved),
+    spares reading whether the reviewer has a decision to undo."""
     cards, remaining = queue_cards()
     can_review = can_annotate(request.user)
+    if can_review and undoable is None:
+        undoable = can_undo(request.user)
+    # One CSRF token for the cards, the undo form and the page's hx-headers: each new one
+    # costs a masking.
+    token = get_token(request)
     return {
+        "csrf_token": token,
         "links": cards,
-        "cards": cards_html(cards, can_review, get_token(request) if can_review else ""),
+        "cards": cards_html(cards, can_review, token if can_review else ""),
         "remaining": remaining,
         "can_review": can_review,
-        "can_undo": can_review and can_undo(request.user),
+        "can_undo": can_review and undoable,
         "stories": latest_stories(),
         "message": message,
     }
@@ -229,6 +237,58 @@ def _card_evidence_html(evidence) -> tuple[str, str]:
     return _evidence_html(_evidence(evidence))
 
 
+# Where a card's markup takes the request's CSRF input and its place in the queue: comments,
+# which no escaped text can make (escape() turns "<" into "&lt;").
+CSRF_SLOT, PLACE_SLOT = "<!--csrf-->", "<!--place-->"
+
+
+def _card_markup(link: Card, can_review: bool) -> str:
+    """A card's HTML with CSRF_SLOT and PLACE_SLOT still to fill in."""
+    head, body = _card_evidence_html(link.evidence)
+    parts = [
+        f'<article class="link-card" id="link-{int(link.pk)}" data-link="{int(link.pk)}"'
+        f' tabindex="-1" aria-label="Suggested link {PLACE_SLOT}">',
+        '<header class="link-head"><span class="score" title="How sure the linker is">'
+        f"score {_two_places(link.score)}</span>\n"
+        f'<span class="relation badge">{escape(link.relation)}</span>{head}</header>',
+        '<div class="side-by-side">\n'
+        + _side_html(link.article_a)
+        + "\n"
+        + _side_html(link.article_b)
+        + f"\n</div>{body}",
+    ]
+    if can_review:
+        url = escape(url_for("articles-coverage-decide", link.pk))
+        form = (
+            f'method="post" action="{url}" hx-post="{url}" hx-target="#queue" hx-swap="outerHTML"'
+        )
+        expected = f'<input type="hidden" name="expected" value="{escape(link.status)}">'
+        buttons = RELATION_BUTTONS.get(link.relation) or _relation_buttons(link.relation)
+        parts.append(
+            '<div class="link-actions">\n'
+            f"<form {form}>\n{CSRF_SLOT}\n{expected}\n"
+            '<button type="submit" name="action" value="confirm" class="confirm"'
+            ' data-key="c">Confirm <kbd>c</kbd></button>\n'
+            '<button type="submit" name="action" value="reject" class="reject"'
+            ' data-key="x">Reject <kbd>x</kbd></button>\n'
+            '<button type="button" class="skip" data-key="s">Skip <kbd>s</kbd></button>\n'
+            "</form>\n"
+            f'<form class="relations" {form}>\n'
+            f'{CSRF_SLOT}\n{expected}\n<input type="hidden" name="action" value="relation">\n'
+            f"<span>Relation:</span>\n{buttons}\n</form>\n</div>"
+        )
+    parts.append("</article>")
+    return "\n".join(parts)
+
+
+@lru_cache(maxsize=1024)
+def _stored_card_markup(link: Card, can_review: bool) -> str:
+    # Keyed by everything the card shows (a Card is its row as read), so a link decided,
+    # re-scored or re-titled is another key: nothing to invalidate. The same best cards are
+    # shown to every reviewer, and again after each decision, until decided.
+    return _card_markup(link, can_review)
+
+
 def cards_html(cards: list[Card], can_review: bool, csrf_token: str) -> SafeString:
     """The queue's cards, made here: twenty cards of evidence and forms were two thirds of the
     queue's rendering time in the template engine. Every text from the database or from a
@@ -236,48 +296,20 @@ def cards_html(cards: list[Card], can_review: bool, csrf_token: str) -> SafeStri
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
     html = []
     for n, link in enumerate(cards, start=1):
-        head, body = _card_evidence_html(link.evidence)
-        parts = [
-            f'<article class="link-card" id="link-{int(link.pk)}" data-link="{int(link.pk)}"'
-            f' tabindex="-1" aria-label="Suggested link {n}">',
-            '<header class="link-head"><span class="score" title="How sure the linker is">'
-            f"score {_two_places(link.score)}</span>\n"
-            f'<span class="relation badge">{escape(link.relation)}</span>{head}</header>',
-            '<div class="side-by-side">\n'
-            + _side_html(link.article_a)
-            + "\n"
-            + _side_html(link.article_b)
-            + f"\n</div>{body}",
-        ]
-        if can_review:
-            url = escape(url_for("articles-coverage-decide", link.pk))
-            form = f'method="post" action="{url}" hx-post="{url}" hx-target="#queue" hx-swap="outerHTML"'
-            expected = f'<input type="hidden" name="expected" value="{escape(link.status)}">'
-            buttons = RELATION_BUTTONS.get(link.relation) or _relation_buttons(link.relation)
-            parts.append(
-                '<div class="link-actions">\n'
-                f"<form {form}>\n{csrf}\n{expected}\n"
-                '<button type="submit" name="action" value="confirm" class="confirm"'
-                ' data-key="c">Confirm <kbd>c</kbd></button>\n'
-                '<button type="submit" name="action" value="reject" class="reject"'
-                ' data-key="x">Reject <kbd>x</kbd></button>\n'
-                '<button type="button" class="skip" data-key="s">Skip <kbd>s</kbd></button>\n'
-                "</form>\n"
-                f'<form class="relations" {form}>\n'
-                f'{csrf}\n{expected}\n<input type="hidden" name="action" value="relation">\n'
-                f"<span>Relation:</span>\n{buttons}\n</form>\n</div>"
-            )
-        parts.append("</article>")
-        html.append("\n".join(parts))
-    return mark_safe("\n".join(html))  # every part escaped above
+        try:
+            markup = _stored_card_markup(link, can_review)
+        except TypeError:  # evidence that is not text (unhashable): made afresh
+            markup = _card_markup(link, can_review)
+        html.append(markup.replace(CSRF_SLOT, csrf).replace(PLACE_SLOT, str(n)))
+    return mark_safe("\n".join(html))  # every part escaped in _card_markup
 
 
-def _queue_response(request, message="", status=200):
+def _queue_response(request, message="", status=200, undoable=None):
     if request.htmx:
         return render(
             request,
             "articles/coverage/queue.html#queue",
-            _queue_context(request, message),
+            _queue_context(request, message, undoable),
             status=status,
         )
     if status != 200:
@@ -353,7 +385,7 @@ def decide(request, pk):
         story_id = story.first()
         if story_id:
             return redirect("articles-story", story_id)
-    return _queue_response(request)
+    return _queue_response(request, undoable=True)  # the decision just saved
 
 
 @require_POST
