@@ -1557,6 +1557,10 @@ def _not_speech(body: str, raw: _Raw, text: str) -> bool:
         before = body[max(raw.paragraph_start, raw.open - 6) : raw.open].rstrip()
         if before.endswith(("’s", "'s", " on", " On")):
             return True
+        # "an episode of “The Morning Show,”", "taking part in “Election Day,”" (not an
+        # exclamation: "chants of “Bobby!”")
+        if before.endswith((" of", " in")) and text[-1:] not in "!?":
+            return True
     return False
 
 

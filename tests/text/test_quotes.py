@@ -1114,3 +1114,11 @@ def test_a_conjunction_before_a_cue_is_no_speaker_phrase():
         "a “very big factor” in it."
     )
     assert find(body, "very big factor").speaker == "Kim Roe"
+
+
+def test_a_title_after_of_or_in_is_not_speech():
+    body = (
+        "On Tuesday’s episode of “The Steve Morning Show,” Ann Lee said she wanted to speak. "
+        "Tom Reed is taking part in “Barack Obama Election Day,” a day of action."
+    )
+    assert quotes_of(body) == ()
