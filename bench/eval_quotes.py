@@ -367,6 +367,21 @@ def main() -> None:
         f"speaker accuracy: {correct / max(judged, 1):.3f}  "
         f"({correct}/{judged} judged; {unjudged} matched quotes not judged: no gold source or none to resolve)"
     )
+    if args.show:
+        # Diagnostics only: the speaker errors by the kind of gold source and of prediction.
+        kinds: dict[str, int] = {}
+        for _, _, said, want, source in wrong_speaker:
+            gold_kind = (
+                "pronoun source"
+                if source.casefold() in PRONOUNS
+                else "unnamed source"
+                if want is None
+                else "named source"
+            )
+            kind = f"{gold_kind}, predicted {'no one' if said is None else 'a name'}"
+            kinds[kind] = kinds.get(kind, 0) + 1
+        for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]):
+            print(f"speaker errors: {n:4d}  {kind}")
     for title, rows in (
         ("MISSED", misses),
         ("FALSE POSITIVE", false_pos),
