@@ -1,7 +1,7 @@
 """The compare page's framing facts and charts made in Python (articles/compare_html.py) are the
 markup the template wrote: its fragments are kept here and rendered by the template engine."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from django.template import engines
@@ -157,3 +157,29 @@ def test_hostile_text_in_framing_and_charts_is_escaped(comparison):
     )
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quoted&quot;" in html
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2023, 2, 28, 15, 7, tzinfo=UTC),
+        datetime(999, 1, 2, 3, 4, tzinfo=UTC),
+        datetime(2024, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-5))),
+    ],
+)
+def test_dates_are_written_as_the_date_filter_writes_them(value):
+    from django.template.defaultfilters import date
+    from django.utils.timezone import template_localtime
+
+    for fmt in ["Y-m-d", "Y-m-d H:i"]:
+        assert compare_html._when(value, fmt) == date(template_localtime(value), fmt)
+
+
+def test_the_heads_link_each_title_to_its_reader_and_escape_it(comparison):
+    Article.objects.filter(pk=comparison.ids[0]).update(title=HOSTILE)
+    fresh = build_comparison(comparison.ids)
+    html = fresh.head_html
+    for column in fresh.columns:
+        assert f'<a href="/articles/{column.article.pk}/">' in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert html.count('class="compare-col-head"') == len(fresh.columns)
