@@ -1211,6 +1211,26 @@ def _attribute(
         found = _introduced_before(masked, raw)
         if found is not None:
             raw.speaker_phrase = found
+        return
+    # An unnamed subject ("Scott's family has called on police to release the videos “…”",
+    # "In August, several environmental groups granted him an extension, saying his “…”"):
+    # the quote is theirs, no one's by name, not the last speaker's.
+    m = _UNNAMED_SUBJECT.match(masked, s_start, raw.open)
+    if m is not None and _REPORTING_NOUNS.isdisjoint(m.group("speaker").split()):
+        # (not "Lee's claim that wages were “rising fast”": a possessor's words are theirs)
+        raw.speaker_phrase = (m.start("speaker"), m.group("speaker"))
+
+
+_REPORTING_NOUNS = frozenset(
+    "claim claims statement statements remarks remark comments comment words speech letter "
+    "tweet tweets message view views argument assertion brief report".split()
+)
+_UNNAMED_SUBJECT = re.compile(
+    rf"(?:[{_UPPER}][^,.;:“”\"\n]{{0,80}},{_SP})?"
+    rf"(?P<speaker>(?:(?:[Tt]heir|[Ss]everal|[Mm]any|[Ss]ome|[Mm]ultiple){_SP}"
+    rf"|[{_UPPER}][\w-]*[’']s{_SP})(?:[a-z][\w-]*{_SP}){{0,2}}[a-z][\w-]*)"
+    rf"{_SP}(?:\w+ly{_SP})?(?:has|have|had|is|are|was|were|will|would|[a-z]+ed)\b"
+)
 
 
 def _introduced_before(masked: str, raw: _Raw) -> tuple[int, str] | None:

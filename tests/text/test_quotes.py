@@ -1122,3 +1122,25 @@ def test_a_title_after_of_or_in_is_not_speech():
         "Tom Reed is taking part in “Barack Obama Election Day,” a day of action."
     )
     assert quotes_of(body) == ()
+
+
+def test_an_unnamed_subject_speaks_for_no_one_by_name():
+    body = (
+        "“The videos show nothing,” Bamberg said.\n\n"
+        "Scott's family has called on police to release the videos “as a matter of the "
+        "greater good.”\n\n"
+        "In August, several environmental groups granted Mr. Clark an extension, saying his "
+        "“capital was less than expected.”"
+    )
+    assert find(body, "greater good").speaker is None
+    assert find(body, "capital was").speaker is None
+
+
+def test_a_named_possessor_subject_is_not_unnamed():
+    body = "“It is over,” Ann Lee said.\n\nReed's lawyer, Kim Roe, has called it “a sham.”"
+    assert find(body, "sham").speaker == "Kim Roe"
+
+
+def test_a_possessors_claim_as_subject_is_still_the_possessors_words():
+    body = "“Wages are up,” Tom Hale said.\n\nHale's claim that wages were “rising fast” was wrong."
+    assert find(body, "rising fast").speaker == "Tom Hale"
