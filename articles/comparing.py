@@ -318,26 +318,26 @@ ORDER BY c.decided_at, c.id
 """
 CORRECTION_FIELDS = ("id", "quote_a_id", "quote_b_id", "linked", "decided_by_id", "decided_at")
 
-# How many of each stance label the visible quotes of each article were given.
-STANCES_SQL = """
-SELECT q.article_id, ls.name, l.name, l.colour, COUNT(sa.id)
+# What analysts said about the visible quotes of each article, in one statement: how many of
+# each stance label they gave (kind 'stance': label set, label, colour, count), and the claims
+# the quotes make (kind 'claim': the claim's text, and its link's and its own id), one row a
+# claim and quote. Stances come in the order of article, label set and label.
+ANNOTATIONS_SQL = """
+SELECT 'stance' AS kind, q.article_id, ls.name AS label_set, l.name AS label, l.colour,
+  COUNT(sa.id) AS n, NULL AS claim_id
 FROM articles_stanceannotation sa
 JOIN articles_quote q ON q.id = sa.quote_id
 JOIN articles_labelset ls ON ls.id = sa.label_set_id
 JOIN articles_label l ON l.id = sa.label_id
 WHERE q.article_id IN ({ids}) AND q.deleted_at IS NULL
 GROUP BY q.article_id, ls.name, l.name, l.colour
-ORDER BY q.article_id, ls.name, l.name
-"""
-
-# The claims the visible quotes of the articles make: (claim, article, claim text) per quote.
-CLAIMS_SQL = """
-SELECT cq.claim_id, q.article_id, c.text
+UNION ALL
+SELECT 'claim', q.article_id, c.text, NULL, NULL, cq.id, cq.claim_id
 FROM articles_claimquote cq
 JOIN articles_quote q ON q.id = cq.quote_id
 JOIN articles_claim c ON c.id = cq.claim_id
 WHERE q.article_id IN ({ids}) AND q.deleted_at IS NULL
-ORDER BY cq.id
+ORDER BY 1, 2, 3, 4
 """
 
 CLAIM_TAGS_SQL = """
@@ -414,8 +414,15 @@ def read(ids: list[int]) -> Read:
         corrections = tuple(
             (*row[:5], _aware(row[5]), row[6]) for row in rows(CORRECTIONS_SQL, ids, [*ids, *ids])
         )
-        stances = rows(STANCES_SQL, ids)
-        claims = rows(CLAIMS_SQL, ids)
+        annotations = rows(ANNOTATIONS_SQL, ids, [*ids, *ids])
+        # (article, label set, label, colour, count) and (claim, article, text) in link order.
+        stances = tuple(row[1:6] for row in annotations if row[0] == "stance")
+        claims = tuple(
+            (claim_id, article_id, text)
+            for _, article_id, text, _, _, _, claim_id in sorted(
+                (row for row in annotations if row[0] == "claim"), key=lambda row: row[5]
+            )
+        )
         claim_ids = sorted({row[0] for row in claims})
         tags = rows(CLAIM_TAGS_SQL, claim_ids) if claim_ids else ()
         story = []

@@ -15,7 +15,8 @@ requests (nothing of them kept in this process yet), then the best of --rounds r
 ms a request (time.process_time: what other work on a shared machine moves least) for hello,
 for the compare requests as they come (each set's comparison kept since the first pass), and
 for the same requests made afresh (what the page keeps per process emptied before each), each
-against hello. bench/load.py's analysts mostly reopen sets their worker has kept, but not
+against hello; on a local PostgreSQL, also with its server process's CPU added, as load.py's
+CPU ratio counts it. bench/load.py's analysts mostly reopen sets their worker has kept, but not
 always. Reads only (the session row aside).
 """
 
@@ -132,29 +133,70 @@ def main():
         + ", ".join(f"{n} articles {sorted(q)}" for n, q in sorted(queries.items()))
     )
 
+    backend = database_backend()
     best = {"hello": float("inf"), "compare": float("inf"), "made afresh": float("inf")}
-    for _ in range(args.rounds):
-        started = time.process_time()
-        for _ in range(args.hello):
-            get("/bench/hello")
-        best["hello"] = min(best["hello"], (time.process_time() - started) / args.hello)
-        started = time.process_time()
-        for url in urls:
-            get(url)
-        best["compare"] = min(best["compare"], (time.process_time() - started) / len(urls))
+    # The database server's CPU, summed over all rounds: its clock ticks are too coarse for
+    # one round.
+    served = {name: [0.0, 0] for name in best}
+
+    def timed(name, urls, before_each=None):
         spent = 0.0
+        server = backend_cpu(backend)
         for url in urls:
-            forget()
+            if before_each:
+                before_each()
             started = time.process_time()
             get(url)
             spent += time.process_time() - started
-        best["made afresh"] = min(best["made afresh"], spent / len(urls))
+        served[name][0] += backend_cpu(backend) - server
+        served[name][1] += len(urls)
+        best[name] = min(best[name], spent / len(urls))
+
+    for _ in range(args.rounds):
+        timed("hello", ["/bench/hello"] * args.hello)
+        timed("compare", urls)
+        timed("made afresh", urls, before_each=forget)
+        for url in urls:  # kept again for the next round
+            get(url)
     for name, seconds in best.items():
         ratio = seconds / best["hello"]
         print(
             f"{name:12s} cpu {1000 * seconds:6.2f} ms a request   "
             f"{ratio:.2f} x hello   hello/request {1 / ratio:.0%}"
         )
+    if backend is not None:
+        print("with the PostgreSQL backend's CPU (its mean over all rounds) added:")
+        total = {name: best[name] + spent / n for name, (spent, n) in served.items()}
+        for name, seconds in total.items():
+            database = 1000 * served[name][0] / served[name][1]
+            ratio = seconds / total["hello"]
+            print(
+                f"{name:12s} cpu {1000 * seconds:6.2f} ms a request (database {database:.2f})   "
+                f"{ratio:.2f} x hello   hello/request {1 / ratio:.0%}"
+            )
+
+
+def database_backend():
+    """The PostgreSQL server process of this connection, when it runs on this machine."""
+    import psutil
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        return psutil.Process(pid)
+    except psutil.Error:
+        return None
+
+
+def backend_cpu(backend) -> float:
+    if backend is None:
+        return 0.0
+    times = backend.cpu_times()
+    return times.user + times.system
 
 
 def forget():
