@@ -1148,7 +1148,8 @@ def _attribute(
     for m in _ACCORDING_TO.finditer(masked, s_start, raw.open):
         if best is None or m.start() > best.position:
             best = _Event(m.start("speaker"), m.group("speaker"), _clean_cue(m.group("cue")), 0)
-    if "s " in masked[s_start : raw.open]:
+    leading = masked[s_start : raw.open]
+    if "’s " in leading or "'s " in leading:
         for m in _POSSESSIVE_CUE.finditer(masked, s_start, raw.open):
             # "a fact-check of Ann Lee’s claim that there have been “thousands of …”"
             if raw.open - m.end() > 80:
@@ -1815,6 +1816,7 @@ def extract_quotes(body: str) -> Extraction:
             timeline.append((pos, person))
 
     quotes, speaking = [], []
+    sections = _section_starts(masked)
     previous: _Raw | None = None
     previous_person: _Person | None = None
     dropped: _Raw | None = None  # the last scare quote
@@ -1822,9 +1824,8 @@ def extract_quotes(body: str) -> Extraction:
         text = body[raw.start : raw.end]
         person = resolved.get(id(raw))
         if raw.speaker_phrase is None:
-            person = _carry_over(
-                raw, previous, previous_person, timeline, _section_start(masked, raw.open)
-            )
+            section = sections[bisect.bisect_right(sections, raw.open) - 1]
+            person = _carry_over(raw, previous, previous_person, timeline, section)
             if person is None:
                 person = _next_in_paragraph(raw, raws[k + 1 :], resolved)
         listed = (
@@ -1866,14 +1867,11 @@ _LIST_JOIN = re.compile(r"[^\S\n]*,?[^\S\n]+(?:and|or)[^\S\n]+(?:[a-z]+[^\S\n]+)
 _SECTION_BREAK = re.compile(r"\n[ \t]*(?:_{3,}|\*{3,}|(?:\*[ \t]*){3,}|-{3,})\.?[ \t]*\n")
 
 
-def _section_start(masked: str, pos: int) -> int:
-    """Where the section holding `pos` starts: after the last break line ("___", "***")."""
+def _section_starts(masked: str) -> list[int]:
+    """Where the article's sections start: 0 and after each break line ("___", "***")."""
     if "\n___" not in masked and "\n*" not in masked and "\n---" not in masked:
-        return 0
-    start = 0
-    for m in _SECTION_BREAK.finditer(masked, 0, pos):
-        start = m.end()
-    return start
+        return [0]
+    return [0] + [m.end() for m in _SECTION_BREAK.finditer(masked)]
 
 
 def _carry_over(
