@@ -269,7 +269,7 @@ def column_label(article: Article) -> str:
 
 
 # The comparison's statements are written out: compiling their querysets (joins, lookups
-# through quotes, the aggregate) cost more CPU than running them, and the page runs seven.
+# through quotes, the aggregate) cost more CPU than running them; the page runs four or five.
 def _in(ids) -> str:
     return ", ".join(["%s"] * len(ids))
 
@@ -295,26 +295,20 @@ FROM articles_article a LEFT JOIN articles_outlet o ON o.id = a.outlet_id
 WHERE a.id IN ({ids}) AND a.deleted_at IS NULL
 """
 
-# The visible quotes of the compared articles with their speakers' names, in reading order.
+# The visible quotes of the compared articles with their speakers' names, in reading order,
+# and with them the analysts' corrections (links and unlinks) that start from them (a pair's
+# lower quote id comes first) with who made each: a quote's row comes once per correction, or
+# once with NULLs. A correction to a quote outside the compared articles, or binned, is left
+# out when the comparison is made.
 QUOTES_SQL = """
 SELECT q.id, q.article_id, q.start, q."end", q.text, q.speaker_id, q.cue, q.kind, q.origin,
-  sp.name AS speaker_name
+  sp.name AS speaker_name,
+  c.id, c.quote_b_id, c.linked, c.decided_by_id, c.decided_at,
+  (SELECT u.username FROM auth_user u WHERE u.id = c.decided_by_id) AS decided_by_name
 FROM articles_quote q LEFT JOIN articles_speaker sp ON sp.id = q.speaker_id
+LEFT JOIN articles_quotealignment c ON c.quote_a_id = q.id
 WHERE q.article_id IN ({ids}) AND q.deleted_at IS NULL
 ORDER BY q.article_id, q.start, q.id
-"""
-
-# The analysts' corrections between quotes of the compared articles, oldest first, with the
-# name of who made each (the page shows it: a query per correction before).
-CORRECTIONS_SQL = """
-SELECT c.id, c.quote_a_id, c.quote_b_id, c.linked, c.decided_by_id, c.decided_at,
-  u.username AS decided_by_name
-FROM articles_quotealignment c
-JOIN articles_quote qa ON qa.id = c.quote_a_id
-JOIN articles_quote qb ON qb.id = c.quote_b_id
-JOIN auth_user u ON u.id = c.decided_by_id
-WHERE qa.article_id IN ({ids}) AND qb.article_id IN ({ids})
-ORDER BY c.decided_at, c.id
 """
 CORRECTION_FIELDS = ("id", "quote_a_id", "quote_b_id", "linked", "decided_by_id", "decided_at")
 
@@ -410,10 +404,16 @@ def read(ids: list[int]) -> Read:
         missing = [i for i in ids if i not in found]
         if missing:
             raise Http404(f"No article {missing[0]}.")
-        quotes = rows(QUOTES_SQL, ids)
-        corrections = tuple(
-            (*row[:5], _aware(row[5]), row[6]) for row in rows(CORRECTIONS_SQL, ids, [*ids, *ids])
-        )
+        quotes, corrections = [], []
+        for row in rows(QUOTES_SQL, ids):
+            if not quotes or quotes[-1][0] != row[0]:
+                quotes.append(row[:10])
+            if row[10] is not None:
+                pk, quote_b, linked, decided_by, decided_at, name = row[10:]
+                corrections.append(
+                    (pk, row[0], quote_b, linked, decided_by, _aware(decided_at), name)
+                )
+        corrections.sort(key=lambda c: (c[5], c[0]))  # oldest first
         annotations = rows(ANNOTATIONS_SQL, ids, [*ids, *ids])
         # (article, label set, label, colour, count) and (claim, article, text) in link order.
         stances = tuple(row[1:6] for row in annotations if row[0] == "stance")
@@ -431,7 +431,9 @@ def read(ids: list[int]) -> Read:
             cursor.execute(STORY_ARTICLES_SQL, [story_id])
             story += [(*row[:3], _aware(row[3]), *row[4:]) for row in cursor.fetchall()]
     articles = tuple(found[i] for i in ids)
-    return Read(ids, articles, quotes, corrections, stances, claims, tags, tuple(story))
+    return Read(
+        ids, articles, tuple(quotes), tuple(corrections), stances, claims, tags, tuple(story)
+    )
 
 
 def _article(fields: tuple[str, ...], row: tuple) -> Article:

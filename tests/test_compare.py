@@ -123,8 +123,8 @@ def test_the_page_uses_a_bounded_number_of_queries(
 ):
     client = client_for(alice)
     client.get(compare_url(*seeds[:4]))
-    # session, user, articles, quotes, corrections, stances and claims (no claim, no story)
-    with django_assert_max_num_queries(6):
+    # session, user, articles, quotes with their corrections, stances and claims (no story)
+    with django_assert_max_num_queries(5):
         assert client.get(compare_url(*seeds[:4])).status_code == 200
 
 
@@ -144,8 +144,8 @@ def test_corrections_stances_and_claims_cost_no_query_each(
         claim.tags.add(FrameTag.objects.get_or_create(name="Security and defense")[0])
         ClaimQuote.objects.create(claim=claim, quote=quote, added_by=alice)
     client = client_for(alice)
-    # session, user, articles, quotes, corrections, stances and claims, their tags (no story)
-    with django_assert_max_num_queries(7):
+    # session, user, articles, quotes with their corrections, stances and claims, their tags
+    with django_assert_max_num_queries(6):
         html = client.get(compare_url(*seeds[:4])).content.decode()
     assert html.count(f"by {alice.username},") == 2 and html.count(f"by {bob.username},") == 1
     assert html.count(f"{label.name}: 1") == 4
@@ -294,6 +294,22 @@ def test_a_story_is_read_through_its_index_even_with_statistics_from_before_stor
             assert cursor.fetchall()
     story_rows = read([seeds[0].pk, seeds[2].pk]).story
     assert sorted(row[0] for row in story_rows) == [seeds[0].pk, seeds[1].pk]
+
+
+def test_corrections_reaching_outside_the_compared_articles_are_left_out(seeds, client_for, alice):
+    inside = [Quote.objects.filter(article=a).order_by("pk").first() for a in seeds[:3]]
+    outside = Quote.objects.filter(article=seeds[3]).order_by("pk").first()
+    for quote in inside:
+        a, b = sorted([quote, outside], key=lambda q: q.pk)
+        QuoteAlignment.objects.create(quote_a=a, quote_b=b, linked=True, decided_by=alice)
+    a, b = inside[0], inside[1]
+    QuoteAlignment.objects.create(quote_a=a, quote_b=b, linked=False, decided_by=alice)
+    comparison = build_comparison([seeds[0].pk, seeds[1].pk, seeds[2].pk])
+    assert [(c.quote_a_id, c.quote_b_id, c.linked) for c in comparison.corrections] == [
+        (a.pk, b.pk, False)
+    ]
+    html = client_for(alice).get(compare_url(*seeds[:3])).content.decode()
+    assert html.count("Kept apart") == 1 and "Linked</strong>" not in html
 
 
 def test_a_deleted_quote_takes_its_stances_and_claims_off_the_page(seeds, client_for, alice):
