@@ -79,10 +79,19 @@ JOIN articles_label lb ON lb.id = s.label_id
 JOIN articles_labelset ls ON ls.id = lb.label_set_id
 WHERE s.annotator_id = %s AND s.quote_id = %s AND s.label_set_id = %s
 """
-# Its new label and note, written out: the model's save() cost more CPU to build than to run.
+# Its writes, written out: the model's save(), create() and delete() (with its collector) cost
+# more CPU to build than to run. A concurrent double submit may insert the same stance first:
+# the insert then does nothing (no savepoint needed) and the stance is read again.
 UPDATE_STANCE_SQL = """
 UPDATE articles_stanceannotation SET label_id = %s, note = %s, updated_at = %s WHERE id = %s
 """
+INSERT_STANCE_SQL = """
+INSERT INTO articles_stanceannotation
+  (annotator_id, quote_id, label_set_id, label_id, note, created_at, updated_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (annotator_id, quote_id, label_set_id) DO NOTHING
+"""
+DELETE_STANCE_SQL = "DELETE FROM articles_stanceannotation WHERE id = %s"
 
 
 def _stance_for_update(user, quote_id, label_set_id):
@@ -117,23 +126,21 @@ def _apply_stance(user, quote, label: Label | None, label_set_id, note, when, un
     if label is None:
         if stance is None:
             return None
-        stance.delete()
+        with connection.cursor() as cursor:
+            cursor.execute(DELETE_STANCE_SQL, [stance.pk])
         return _record(user, ChangeRecord.DELETE, quote, before, None, undoing)
     if stance is None:
-        try:
-            # A savepoint: a concurrent double submit may have inserted the row meanwhile.
-            with transaction.atomic():
-                stance = StanceAnnotation.objects.create(
-                    annotator=user,
-                    quote_id=quote.pk,
-                    label_set_id=label_set_id,
-                    label=label,
-                    note=note,
-                    created_at=when,
-                    updated_at=when,
-                )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                INSERT_STANCE_SQL, [user.pk, quote.pk, label_set_id, label.pk, note, when, when]
+            )
+            inserted = cursor.rowcount == 1
+        if inserted:
+            stance = StanceAnnotation(
+                annotator_id=user.pk, quote_id=quote.pk, label_set_id=label_set_id, note=note
+            )
             action = ChangeRecord.CREATE
-        except IntegrityError:
+        else:  # inserted meanwhile by a concurrent request, which has committed: change it
             stance = _stance_for_update(user, quote.pk, label_set_id)
             before = stance_snapshot(stance)
     if before is not None:

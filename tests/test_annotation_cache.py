@@ -163,7 +163,7 @@ def test_nothing_is_taken_from_the_cache_inside_a_transaction():
     assert caching.usable(1234) == 1234
 
 
-def test_the_reader_costs_seven_queries_with_labels_claims_and_a_deleted_quote(
+def test_the_reader_costs_six_queries_with_labels_claims_and_a_deleted_quote(
     analyst, article, django_assert_max_num_queries
 ):
     first, second = article.quotes.order_by("start")
@@ -171,33 +171,33 @@ def test_the_reader_costs_seven_queries_with_labels_claims_and_a_deleted_quote(
     Quote.objects.filter(pk=second.pk).update(deleted_at=first.article.imported_at)
     reader(analyst, article)
     # session, user, article (with the labels version), quotes (deleted ones too), coverage,
-    # labels on the quotes, claims.
-    with django_assert_max_num_queries(7):
+    # labels and claims on the quotes (one statement).
+    with django_assert_max_num_queries(6):
         page = reader(analyst, article).text
     assert "you: endorses" in page and "Deleted quotes (1)" in page
 
 
-def test_the_label_request_costs_ten_queries(analyst, article, django_assert_max_num_queries):
+def test_the_label_request_costs_nine_queries(analyst, article, django_assert_max_num_queries):
     quote = article.quotes.first()
     endorses, disputes = Label.objects.get(name="endorses"), Label.objects.get(name="disputes")
     post_label(analyst, quote, endorses)
     # session, user, quote (with the labels version); the change in a transaction (begin or a
     # savepoint, lock the stance, update it, its history record, commit); the entry's labels
-    # and claims. No session write: undo reads the history.
-    with django_assert_max_num_queries(10):
+    # and claims in one. No session write: undo reads the history.
+    with django_assert_max_num_queries(9):
         assert post_label(analyst, quote, disputes).status_code == 200
 
 
-def test_the_undo_request_costs_twelve_queries(analyst, article, django_assert_max_num_queries):
+def test_the_undo_request_costs_eleven_queries(analyst, article, django_assert_max_num_queries):
     quote = article.quotes.first()
     endorses, disputes = Label.objects.get(name="endorses"), Label.objects.get(name="disputes")
     post_label(analyst, quote, endorses)
     post_label(analyst, quote, disputes)
     # session, user, article (with the labels version); the last change still to undo (its
     # label from the cached label sets); the change in a transaction (begin or a savepoint,
-    # lock, update, history record, commit); the panel's quotes (deleted ones too), labels and
-    # claims. No session write.
-    with django_assert_max_num_queries(12):
+    # lock, update, history record, commit); the entry of the quote it changed (the quote, its
+    # labels and claims in one). No session write.
+    with django_assert_max_num_queries(11):
         response = analyst.post(reverse("articles-undo", args=[article.pk]), **HX)
     assert "you: endorses" in response.text and "<html" not in response.text
     assert StanceAnnotation.objects.get().label == endorses

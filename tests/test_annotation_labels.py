@@ -463,3 +463,65 @@ def test_a_quote_of_an_article_in_the_bin_cannot_be_labelled_or_claimed(
     claim = client.post(reverse("articles-quote-claim", args=[quote.pk]), {"text": "A claim"})
     assert claim.status_code == 404
     assert not StanceAnnotation.objects.exists()
+
+
+def test_an_entry_lists_the_others_labels_by_name_and_its_claims_by_text(
+    client, alice, bob, eddie, quote, presentation
+):
+    """Labels and claims come in one statement; each keeps its own order."""
+    from articles.models import Claim, ClaimQuote
+
+    for user, name in ((eddie, "disputes"), (bob, "distances")):
+        client.force_login(user)
+        post_label(client, quote, label(presentation, name))
+    for text in ("Zeta claim", "Alpha claim"):
+        claim = Claim.objects.create(text=text, created_by=bob)
+        ClaimQuote.objects.create(claim=claim, quote=quote, added_by=bob)
+    client.force_login(alice)
+    html = post_label(client, quote, label(presentation, "endorses")).content.decode()
+    assert html.index("you: endorses") < html.index("bob: distances") < html.index("eddie: dis")
+    assert html.index("Alpha claim") < html.index("Zeta claim")
+
+
+def test_undo_sends_htmx_the_changed_entry_in_place_with_the_status_line(
+    client_for, alice, article, presentation
+):
+    q1, q2 = article.quotes.order_by("start")[:2]
+    client = client_for(alice)
+    post_label(client, q1, label(presentation, "endorses"))
+    post_label(client, q2, label(presentation, "disputes"))
+    response = client.post(reverse("articles-undo", args=[article.pk]), **HX)
+    html = response.content.decode()
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == (f"#qe-{q2.pk}", "outerHTML")
+    assert html.startswith(f'<li id="qe-{q2.pk}"') and f'id="qe-{q1.pk}"' not in html
+    assert "you: disputes" not in html
+    assert '<p id="undo-status" class="note" role="status" hx-swap-oob="true">' in html
+    assert f"Undone: stance on quote {q2.pk}." in html
+    # The reader's panel has the line the status goes to.
+    page = client.get(reverse("articles-reader", args=[article.pk])).content.decode()
+    assert '<p id="undo-status" class="note" role="status">' in page
+
+
+def test_undo_of_a_label_on_a_deleted_quote_sends_the_whole_panel(
+    client_for, alice, quote, presentation
+):
+    client = client_for(alice)
+    post_label(client, quote, label(presentation, "endorses"))
+    client.post(reverse("articles-quote-delete", args=[quote.pk]))
+    response = client.post(reverse("articles-undo", args=[quote.article_id]), **HX)
+    html = response.content.decode()
+    assert response.status_code == 200 and "HX-Retarget" not in response
+    assert 'id="annotation-panel"' in html and "Deleted quotes (1)" in html
+    assert not StanceAnnotation.objects.exists()
+
+
+def test_undo_in_an_article_in_the_bin_is_not_found(client_for, alice, quote, presentation):
+    from django.utils import timezone
+
+    from articles.models import Article
+
+    client = client_for(alice)
+    post_label(client, quote, label(presentation, "endorses"))
+    Article.objects.filter(pk=quote.article_id).update(deleted_at=timezone.now())
+    assert client.post(reverse("articles-undo", args=[quote.article_id]), **HX).status_code == 404
+    assert StanceAnnotation.objects.exists()
