@@ -269,7 +269,7 @@ def column_label(article: Article) -> str:
 
 
 # The comparison's statements are written out: compiling their querysets (joins, lookups
-# through quotes, the aggregate) cost more CPU than running them; the page runs four or five.
+# through quotes, the aggregate) cost more CPU than running them; the page runs three.
 def _in(ids) -> str:
     return ", ".join(["%s"] * len(ids))
 
@@ -356,6 +356,25 @@ WHERE s.id = %s AND a.story_id = s.id AND a.deleted_at IS NULL
 """
 
 
+# The compared articles (compared = 1) and, in the same statement, the articles of the first
+# one's story (compared = 0, with STORY_ARTICLES_SQL's columns in the same places as
+# ARTICLES_SQL's): the story found by a scalar subquery is one value, so SQLite still joins
+# from it through the index. Compared articles of other stories (seldom) have theirs read apart.
+ARTICLES_AND_STORY_SQL = """
+SELECT a.id, a.outlet_id, a.title, a.title_derived, a.published, a.published_has_time,
+  a.language, a.url, a.body, a.story_id, o.name AS outlet_name, 1 AS compared
+FROM articles_article a LEFT JOIN articles_outlet o ON o.id = a.outlet_id
+WHERE a.id IN ({ids}) AND a.deleted_at IS NULL
+UNION ALL
+SELECT a.id, a.outlet_id, a.title, NULL, a.published, a.published_has_time,
+  NULL, NULL, NULL, a.story_id, o.name, 0
+FROM articles_story s CROSS JOIN articles_article a
+LEFT JOIN articles_outlet o ON o.id = a.outlet_id
+WHERE s.id = (SELECT f.story_id FROM articles_article f WHERE f.id = %s)
+  AND a.story_id = s.id AND a.deleted_at IS NULL
+"""
+
+
 def _aware(value):
     # As the ORM reads a DateTimeField: SQLite hands back naive UTC, PostgreSQL aware values.
     if value is not None and value.tzinfo is None:
@@ -376,7 +395,7 @@ class Read:
     stances: tuple
     claims: tuple
     tags: tuple
-    story: tuple  # STORY_ARTICLES_SQL rows of the compared articles' stories
+    story: tuple  # STORY_ARTICLES_SQL rows of the compared articles' stories, by id
 
     @cached_property
     def size(self) -> int:
@@ -398,9 +417,12 @@ def read(ids: list[int]) -> Read:
             cursor.execute(sql.format(ids=_in(keys)), list(keys) if params is None else params)
             return tuple(cursor.fetchall())
 
-        found = {}
-        for row in rows(ARTICLES_SQL, ids):
-            found[row[0]] = (*row[:4], _aware(row[4]), *row[5:])
+        found, story = {}, []
+        for row in rows(ARTICLES_AND_STORY_SQL, ids, [*ids, ids[0]]):
+            if row[11]:
+                found[row[0]] = (*row[:4], _aware(row[4]), *row[5:11])
+            else:  # as STORY_ARTICLES_SQL's rows
+                story.append((*row[:3], _aware(row[4]), row[5], row[9], row[10]))
         missing = [i for i in ids if i not in found]
         if missing:
             raise Http404(f"No article {missing[0]}.")
@@ -425,11 +447,11 @@ def read(ids: list[int]) -> Read:
         )
         claim_ids = sorted({row[0] for row in claims})
         tags = rows(CLAIM_TAGS_SQL, claim_ids) if claim_ids else ()
-        story = []
-        for story_id in sorted({row[9] for row in found.values() if row[9]}):
-            # One as a rule: compared articles are mostly of one story.
+        others = {row[9] for row in found.values() if row[9]} - {found[ids[0]][9]}
+        for story_id in sorted(others):
             cursor.execute(STORY_ARTICLES_SQL, [story_id])
             story += [(*row[:3], _aware(row[3]), *row[4:]) for row in cursor.fetchall()]
+        story.sort(key=lambda row: row[0])  # the same rows, the same key
     articles = tuple(found[i] for i in ids)
     return Read(
         ids, articles, tuple(quotes), tuple(corrections), stances, claims, tags, tuple(story)

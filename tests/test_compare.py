@@ -9,7 +9,12 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from articles.comparing import STORY_ARTICLES_SQL, build_comparison, read
+from articles.comparing import (
+    ARTICLES_AND_STORY_SQL,
+    STORY_ARTICLES_SQL,
+    build_comparison,
+    read,
+)
 from articles.models import (
     Article,
     Claim,
@@ -284,16 +289,25 @@ def test_a_story_is_read_through_its_index_even_with_statistics_from_before_stor
                 cursor.execute("UPDATE sqlite_stat1 SET stat = %s WHERE idx = %s", [stat, index])
             cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'articles_story'")  # was empty
             cursor.execute("ANALYZE sqlite_schema")
-            cursor.execute(
-                "EXPLAIN QUERY PLAN " + STORY_ARTICLES_SQL.replace("%s", "?"), [story.pk]
-            )
-            plan = " ".join(row[-1] for row in cursor.fetchall())
-            assert "SEARCH a USING INDEX" in plan and "(story_id=?)" in plan, plan
-        else:
-            cursor.execute("EXPLAIN " + STORY_ARTICLES_SQL, [story.pk])
-            assert cursor.fetchall()
-    story_rows = read([seeds[0].pk, seeds[2].pk]).story
-    assert sorted(row[0] for row in story_rows) == [seeds[0].pk, seeds[1].pk]
+            compared = [seeds[0].pk, seeds[2].pk]
+            with_story = ARTICLES_AND_STORY_SQL.format(ids="?, ?").replace("%s", "?")
+            for sql, params in [
+                (STORY_ARTICLES_SQL.replace("%s", "?"), [story.pk]),
+                (with_story, [*compared, compared[0]]),
+            ]:
+                cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+                plan = " ".join(row[-1] for row in cursor.fetchall())
+                assert "SEARCH a USING INDEX" in plan and "(story_id=?)" in plan, plan
+                assert "SCAN a" not in plan, plan
+    # The first compared article's story comes with the articles; another's is read apart.
+    other = Story.objects.create()
+    Article.objects.filter(pk__in=[seeds[2].pk, seeds[3].pk]).update(story=other)
+    for ids in ([seeds[0].pk, seeds[2].pk], [seeds[2].pk, seeds[0].pk], [seeds[4].pk, seeds[0].pk]):
+        story_rows = read(ids).story
+        expected = [seeds[0].pk, seeds[1].pk] + (
+            [seeds[2].pk, seeds[3].pk] if seeds[2].pk in ids else []
+        )
+        assert [row[0] for row in story_rows] == sorted(expected)
 
 
 def test_corrections_reaching_outside_the_compared_articles_are_left_out(seeds, client_for, alice):
