@@ -537,7 +537,9 @@ def _alignment(refs: tuple[QuoteRef, ...], links: tuple, unlinks: tuple) -> tupl
 # its rows and makes nothing. Any change to what the page shows (a label, a correction, a quote
 # edited or deleted in the admin, an article binned, a story regrouped, a speaker or an outlet
 # renamed) changes the rows read, so it is another key and the page shows it at once; an entry
-# whose rows are gone is never asked for again and ages out.
+# whose rows are gone is never asked for again and ages out. The page parts a comparison keeps
+# are written in the process's one language and time zone (settings; no middleware picks them
+# per request): if one ever did, they would have to be kept under it too.
 COMPARISONS = Lru(max_size=32_000_000)
 
 
