@@ -25,7 +25,12 @@ class ChangeRecord(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["article", "at"], name="history_of_article")]
+        indexes = [
+            models.Index(fields=["article", "at"], name="history_of_article"),
+            # A reviewer's latest decisions (coverage undo, the queue's undo button) are read
+            # newest first from the index instead of sorting their whole history each time.
+            models.Index(fields=["user", "subject", "at", "id"], name="history_by_user"),
+        ]
 
     @classmethod
     def record(cls, user, action, subject, obj_id, article_id=None, before=None, after=None):
