@@ -55,7 +55,16 @@ class CoverageLink(models.Model):
         ]
         # With id, the queue's order (best first, oldest first on a tie) is the index's own:
         # thousands of links share a score, and without it each page sorted them all.
-        indexes = [models.Index(fields=["status", "-score", "id"], name="link_queue_order")]
+        indexes = [
+            models.Index(fields=["status", "-score", "id"], name="link_queue_order"),
+            # The queue counts the suggestions left on every render: from this slim index
+            # (index-only) instead of reading the whole table, evidence and all.
+            models.Index(
+                fields=["article_a", "article_b"],
+                condition=Q(status="suggested"),
+                name="link_suggested_pairs",
+            ),
+        ]
 
     def other(self, article_id):
         return self.article_b_id if article_id == self.article_a_id else self.article_a_id

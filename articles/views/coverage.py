@@ -36,12 +36,15 @@ NOT_BINNED = """
   AND l.article_b_id NOT IN (SELECT id FROM articles_article WHERE deleted_at IS NOT NULL)"""
 
 # The best suggestions, with the count of all of them on every row (one statement, one count:
-# an uncorrelated subquery runs once). No row means no suggestion, so a count of 0.
+# an uncorrelated subquery runs once). No row means no suggestion, so a count of 0. The count's
+# status is written in, not a parameter: only then can a prepared statement's generic plan use
+# the partial index of suggestions (link_suggested_pairs).
 QUEUE_SQL = f"""
 SELECT l.id, l.relation, l.status, l.score, l.evidence,
   a.id, a.title, a.published, a.published_has_time, oa.name,
   b.id, b.title, b.published, b.published_has_time, ob.name,
-  (SELECT COUNT(*) FROM articles_coveragelink l WHERE l.status = %s AND {NOT_BINNED})
+  (SELECT COUNT(*) FROM articles_coveragelink l
+   WHERE l.status = '{CoverageLink.SUGGESTED}' AND {NOT_BINNED})
 FROM articles_coveragelink l
 JOIN articles_article a ON a.id = l.article_a_id
 LEFT JOIN articles_outlet oa ON oa.id = a.outlet_id
@@ -105,7 +108,7 @@ def queue_cards(limit: int = QUEUE_SIZE) -> tuple[list[Card], int]:
     """The best `limit` suggestions not touching the bin, and how many there are in all."""
     suggested = CoverageLink.SUGGESTED
     with connection.cursor() as cursor:
-        cursor.execute(QUEUE_SQL, [suggested, suggested, limit])
+        cursor.execute(QUEUE_SQL, [suggested, limit])
         rows = cursor.fetchall()
     cards = [
         Card(pk, relation, status, score, evidence,
