@@ -34,43 +34,15 @@ os.environ["NEWSDESK_BENCH"] = "1"  # the hello view
 SEED = 20240527
 
 
-def analyst_client():
-    import pages
-    from django.test import Client
-
-    name, value = pages.session_cookie("bench-analyst", "analyst").split("=", 1)
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.cookies[name] = value
-    return client
-
-
 def compare_sets(stories: int) -> tuple[list[list[int]], str]:
     """The article sets load.py's compare task opens: up to four articles of each story."""
     import pages
-    from django.db.models import Count
 
     from articles.models import Article
 
-    # The same query as load.py's stories_with_articles (load.py patches the standard library
-    # with gevent when imported, which would weigh on what this measures).
-    chosen = list(
-        Article.objects.visible()
-        .filter(story__isnull=False)
-        .values("story_id")
-        .annotate(n=Count("id"))
-        .filter(n__gte=2)
-        .values_list("story_id", flat=True)[:stories]
-    )
+    chosen = pages.stories_with_articles(stories)
     if chosen:
-        by_story = defaultdict(list)
-        for pk, story in (
-            Article.objects.visible()
-            .filter(story_id__in=chosen)
-            .order_by("pk")
-            .values_list("pk", "story_id")
-        ):
-            by_story[story].append(pk)
-        return [ids[:4] for ids in by_story.values() if len(ids) >= 2], "stories"
+        return pages.compare_sets(chosen), "stories"
     pairs = json.loads((pages.OUT / "planted_pairs.json").read_text())
     visible = set(
         Article.objects.visible()
@@ -95,7 +67,7 @@ def main():
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client = analyst_client()
+    client = pages.logged_in_client("bench-analyst", "analyst")
     sets, source = compare_sets(args.stories)
     rng = random.Random(SEED)
     urls = []

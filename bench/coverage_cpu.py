@@ -27,16 +27,6 @@ LINK_CARD = re.compile(r'data-link="(\d+)"')
 STEPS = ["queue", "confirm", "undo confirm", "reject", "undo reject"]
 
 
-def reviewer_client():
-    import pages
-    from django.test import Client
-
-    name, value = pages.session_cookie("bench-coverage", "analyst").split("=", 1)
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.cookies[name] = value
-    return client
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -49,7 +39,7 @@ def main():
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client = reviewer_client()
+    client = pages.logged_in_client("bench-coverage", "analyst")
     htmx = {"HTTP_HX_REQUEST": "true"}
 
     def hello():

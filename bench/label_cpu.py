@@ -24,16 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ["NEWSDESK_BENCH"] = "1"  # the hello view
 
 
-def analyst_client():
-    import pages
-    from django.test import Client
-
-    name, value = pages.session_cookie("bench-analyst", "analyst").split("=", 1)
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.cookies[name] = value
-    return client
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--article", type=int, default=50000)
@@ -50,7 +40,7 @@ def main():
 
     from articles.models import LabelSet, Quote
 
-    client = analyst_client()
+    client = pages.logged_in_client("bench-analyst", "analyst")
     labels = list(LabelSet.objects.get(name="Presentation").labels.all())[:2]
     quote = Quote.objects.filter(article_id=args.article, deleted_at__isnull=True).earliest("start")
     htmx = {"HTTP_HX_REQUEST": "true"}

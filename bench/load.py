@@ -95,22 +95,6 @@ MAIN_PAGES = ["list", "search", "reader", "label", "coverage", "compare"]
 # --- set-up in the benchmark database -------------------------------------------------------
 
 
-def stories_with_articles(limit: int) -> list[int]:
-    """Up to `limit` stories of two or more visible articles: what the compare task opens."""
-    from django.db.models import Count
-
-    from articles.models import Article
-
-    return list(
-        Article.objects.visible()
-        .filter(story__isnull=False)
-        .values("story_id")
-        .annotate(n=Count("id"))
-        .filter(n__gte=2)
-        .values_list("story_id", flat=True)[:limit]
-    )
-
-
 def prepare(users: int, stories_wanted: int) -> dict:
     """Analysts, and what they will ask for: every choice is drawn here, with a fixed seed."""
     from django.contrib.auth.hashers import make_password
@@ -136,23 +120,15 @@ def prepare(users: int, stories_wanted: int) -> dict:
             "No coverage links in this database: run `manage.py suggest_links --rebuild` on it "
             "first, so the coverage queue and the compare task have something to show."
         )
-    stories = stories_with_articles(stories_wanted)
+    stories = pages.stories_with_articles(stories_wanted)
     if len(stories) < stories_wanted:
         editor, _ = User.objects.get_or_create(username="load-editor")
         editor.groups.add(Group.objects.get(name="editor"))
         best = CoverageLink.objects.filter(status=CoverageLink.SUGGESTED).order_by("-score", "id")
         for link in best[: 2 * (stories_wanted - len(stories))]:
             coverage.decide(editor, link.pk, CoverageLink.CONFIRMED, expected=link.status)
-        stories = stories_with_articles(stories_wanted)
-    story_articles = defaultdict(list)
-    for pk, story in (
-        Article.objects.visible()
-        .filter(story_id__in=stories)
-        .order_by("pk")
-        .values_list("pk", "story_id")
-    ):
-        story_articles[story].append(pk)
-    compare_sets = [ids[:4] for ids in story_articles.values() if len(ids) >= 2]
+        stories = pages.stories_with_articles(stories_wanted)
+    compare_sets = pages.compare_sets(stories)
 
     # Random articles: ids drawn from the whole id range, kept when visible.
     low, high = (

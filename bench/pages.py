@@ -95,6 +95,52 @@ def session_cookie(username: str = "bench-viewer", role: str = "viewer"):
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
+def stories_with_articles(limit: int) -> list[int]:
+    """Up to `limit` stories of two or more visible articles: what load.py's compare task
+    opens (here, because load.py patches the standard library with gevent when imported)."""
+    from django.db.models import Count
+
+    from articles.models import Article
+
+    return list(
+        Article.objects.visible()
+        .filter(story__isnull=False)
+        .values("story_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=2)
+        .values_list("story_id", flat=True)[:limit]
+    )
+
+
+def compare_sets(stories: list[int]) -> list[list[int]]:
+    """The article sets the compare task opens: the first four visible articles (by id) of
+    each of these stories that has two or more."""
+    from collections import defaultdict
+
+    from articles.models import Article
+
+    by_story = defaultdict(list)
+    for pk, story in (
+        Article.objects.visible()
+        .filter(story_id__in=stories)
+        .order_by("pk")
+        .values_list("pk", "story_id")
+    ):
+        by_story[story].append(pk)
+    return [ids[:4] for ids in by_story.values() if len(ids) >= 2]
+
+
+def logged_in_client(username: str, role: str):
+    """A Django test client (no CSRF checks) logged in as `username` with `role`, for the
+    benchmarks that time requests in process (label_cpu, coverage_cpu, compare_cpu)."""
+    from django.test import Client
+
+    name, value = session_cookie(username, role).split("=", 1)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies[name] = value
+    return client
+
+
 def pages():
     from django.db.models import Count
 
