@@ -2,8 +2,6 @@
 adjudication. Each change writes its ChangeRecord here, where it is made (signals miss bulk writes).
 """
 
-import json
-
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -20,6 +18,8 @@ from .models import (
     SpeakerAlias,
     StanceAnnotation,
 )
+from .models.history import UNDOES_SQL
+from .plain_sql import json_value
 from .speakers import identifying
 from .text.speakers import name_key
 
@@ -181,11 +181,6 @@ def remove_label(user, quote: Quote, label_set_id: int):
         return _apply_stance(user, quote, None, label_set_id, "", timezone.now())
 
 
-# What an undo record undid, from its snapshots (see _record).
-_UNDOES = {
-    "postgresql": "CAST(COALESCE(after ->> 'undoes', before ->> 'undoes') AS bigint)",
-    "sqlite": "COALESCE(json_extract(after, '$.undoes'), json_extract(before, '$.undoes'))",
-}
 # How many of the analyst's latest label records in an article undo looks back through: at
 # least UNDO_DEPTH // 2 steps back (each undo adds a record), and a bounded read however long
 # the history grows.
@@ -214,18 +209,13 @@ LIMIT %s
 """
 
 
-def _json(value):
-    # JSON comes as text from a plain cursor on both databases.
-    return json.loads(value) if isinstance(value, str) else value
-
-
 def undoable_stance_records(user, article_id: int, limit: int = 5) -> list[ChangeRecord]:
     """The analyst's newest label changes in the article still to undo (id, before, after)."""
-    sql = UNDOABLE_STANCE_SQL.format(undoes=_UNDOES[connection.vendor])
+    sql = UNDOABLE_STANCE_SQL.format(undoes=UNDOES_SQL[connection.vendor])
     with connection.cursor() as cursor:
         cursor.execute(sql, [article_id, user.pk, UNDO_DEPTH, limit])
         rows = cursor.fetchall()
-    return [ChangeRecord(pk=pk, before=_json(b), after=_json(a)) for pk, b, a in rows]
+    return [ChangeRecord(pk=pk, before=json_value(b), after=json_value(a)) for pk, b, a in rows]
 
 
 def _label_named(snapshot: dict, label_sets) -> Label | None:

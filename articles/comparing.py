@@ -24,6 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 from . import compare_html
 from .caching import Lru
 from .models import Article, ChangeRecord, Outlet, Quote, QuoteAlignment
+from .plain_sql import placeholders
 from .speakers import SpeakerRow
 from .text import charts, framing
 from .text.align import AlignedRow, QuoteRef, align_quotes
@@ -271,7 +272,7 @@ def column_label(article: Article) -> str:
 # The comparison's statements are written out: compiling their querysets (joins, lookups
 # through quotes, the aggregate) cost more CPU than running them; the page runs three.
 def _in(ids) -> str:
-    return ", ".join(["%s"] * len(ids))
+    return placeholders(len(ids))
 
 
 # The compared articles with their outlets' names; not the raw text nor the import notes. The

@@ -28,6 +28,8 @@ from .models import (
     Story,
     TermCount,
 )
+from .models.history import UNDOES_SQL
+from .plain_sql import json_value, placeholders
 from .text.link_index import IndexEntry, index_entry_args
 from .text.story import (
     Fingerprint,
@@ -119,15 +121,6 @@ def _name(model, field: str = "") -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _placeholders(count: int) -> str:
-    return ", ".join(["%s"] * count)
-
-
-def _json_value(value) -> object:
-    # SQLite hands JSON columns back as text; PostgreSQL's driver may decode them already.
-    return json.loads(value) if isinstance(value, str) else value
-
-
 def _add_term_counts(counts: Counter, sign: int = 1) -> None:
     """Add each term's count to the corpus document frequencies.
 
@@ -152,7 +145,7 @@ def _add_term_counts(counts: Counter, sign: int = 1) -> None:
 
 def _stored_profiles(article_ids: Iterable[int]) -> Iterator[tuple[int, str, object, object]]:
     """(article id, language, profile, signature) of the indexed articles among these that are
-    not in the bin; profile and signature as the driver returns JSON (see `_json_value`)."""
+    not in the bin; profile and signature as the driver returns JSON (see `plain_sql.json_value`)."""
     fp, article = _name(ArticleFingerprint), _name(Article)
     sql = (
         f"SELECT f.{_name(ArticleFingerprint, 'article')}, a.{_name(Article, 'language')}, "
@@ -164,7 +157,7 @@ def _stored_profiles(article_ids: Iterable[int]) -> Iterator[tuple[int, str, obj
     )
     with connection.cursor() as cursor:
         for chunk in _chunks(sorted(set(article_ids))):
-            cursor.execute(sql + f"({_placeholders(len(chunk))})", chunk)
+            cursor.execute(sql + f"({placeholders(len(chunk))})", chunk)
             yield from cursor.fetchall()
 
 
@@ -180,11 +173,11 @@ def forget_terms(article_ids: Iterable[int]) -> None:
     with connection.cursor() as cursor:
         for chunk in _chunks(sorted(set(article_ids))):
             cursor.execute(
-                f"SELECT {profile} FROM {table} WHERE {article} IN ({_placeholders(len(chunk))})",
+                f"SELECT {profile} FROM {table} WHERE {article} IN ({placeholders(len(chunk))})",
                 chunk,
             )
             for (stored,) in cursor.fetchall():
-                old.update(t for t in _json_value(stored).get("terms", ()) if len(t) <= TERM_MAX)
+                old.update(t for t in json_value(stored).get("terms", ()) if len(t) <= TERM_MAX)
                 old[TOTAL] += 1
     if old:
         _add_term_counts(old, -1)
@@ -198,7 +191,7 @@ def _store_index(articles: list[Article], prints: list[Fingerprint]) -> None:
             for chunk in _chunks(ids):
                 cursor.execute(
                     f"DELETE FROM {_name(model)} WHERE {_name(model, 'article')} "
-                    f"IN ({_placeholders(len(chunk))})",
+                    f"IN ({placeholders(len(chunk))})",
                     chunk,
                 )
     _insert_rows(
@@ -327,7 +320,7 @@ def _doc_freq(terms: set[str]) -> tuple[dict[str, int], int]:
     sql = f"SELECT {term}, {_name(TermCount, 'articles')} FROM {table} WHERE {term} IN "
     with connection.cursor() as cursor:
         for chunk in _chunks(wanted):
-            cursor.execute(sql + f"({_placeholders(len(chunk))})", chunk)
+            cursor.execute(sql + f"({placeholders(len(chunk))})", chunk)
             freq.update(cursor.fetchall())
     return freq, freq.pop(TOTAL, 0)
 
@@ -369,7 +362,7 @@ def _write(scored: list[tuple], existing: dict[tuple[int, int], tuple[int, str]]
 
 def _load_others(ids: Iterable[int]) -> dict[int, tuple[StoryProfile, tuple[int, ...], str]]:
     return {
-        article_id: (profile_from_dict(_json_value(profile)), tuple(_json_value(sig)), language)
+        article_id: (profile_from_dict(json_value(profile)), tuple(json_value(sig)), language)
         for article_id, language, profile, sig in _stored_profiles(ids)
     }
 
@@ -484,7 +477,7 @@ def _set_story(ids: list[int], story_id: int | None) -> None:
     with connection.cursor() as cursor:
         for chunk in _chunks(ids):
             cursor.execute(
-                f"UPDATE articles_article SET story_id = %s WHERE id IN ({_placeholders(len(chunk))})",
+                f"UPDATE articles_article SET story_id = %s WHERE id IN ({placeholders(len(chunk))})",
                 [story_id, *chunk],
             )
 
@@ -524,7 +517,7 @@ def regroup(article_ids: Iterable[int]) -> None:
     if emptied:
         with connection.cursor() as cursor:
             for chunk in _chunks(emptied):
-                cursor.execute(EMPTY_STORIES_SQL.format(ids=_placeholders(len(chunk))), chunk)
+                cursor.execute(EMPTY_STORIES_SQL.format(ids=placeholders(len(chunk))), chunk)
 
 
 # --- review ------------------------------------------------------------------------------------
@@ -597,11 +590,6 @@ def decide(user, link_id: int, status: str, relation: str | None = None, expecte
     return link
 
 
-# What each of a reviewer's records undid (an undo is a 'restore' naming it in `after`).
-UNDOES = {
-    "postgresql": "CAST(after ->> 'undoes' AS bigint)",
-    "sqlite": "json_extract(after, '$.undoes')",
-}
 # The reviewer's most recent link decision that no undo has undone, among their last 200 link
 # records, with what an undo needs of it, in one statement: what each undo undid is read from
 # those 200 only; reading the records whole in Python, with their JSON, was half the review
@@ -624,25 +612,22 @@ LIMIT 1
 """
 
 
-def _json(value):
-    # JSON comes as text from a plain cursor on both databases.
-    return json.loads(value) if isinstance(value, str) else value
-
-
 def last_decision(user) -> ChangeRecord | None:
     """The reviewer's most recent link decision that has not been undone (id, object_id,
     before and after), or None."""
     restore = ChangeRecord.RESTORE
     with connection.cursor() as cursor:
         cursor.execute(
-            LAST_DECISION_SQL.format(undoes=UNDOES[connection.vendor]),
+            LAST_DECISION_SQL.format(undoes=UNDOES_SQL[connection.vendor]),
             [user.pk, LINK_SUBJECT, restore, restore],
         )
         row = cursor.fetchone()
     if row is None:
         return None
     pk, object_id, before, after = row
-    return ChangeRecord(pk=pk, object_id=object_id, before=_json(before), after=_json(after))
+    return ChangeRecord(
+        pk=pk, object_id=object_id, before=json_value(before), after=json_value(after)
+    )
 
 
 def last_decision_id(user) -> int | None:
@@ -1042,7 +1027,7 @@ def _save_suggestions_bulk(scored: list[tuple]) -> int:
     )
     with connection.cursor() as cursor:
         for chunk in _chunks(firsts):
-            cursor.execute(sql + f"({_placeholders(len(chunk))})", chunk)
+            cursor.execute(sql + f"({placeholders(len(chunk))})", chunk)
             for first, second, link_id, status in cursor.fetchall():
                 existing[(first, second)] = (link_id, status)
     return _write(scored, existing)

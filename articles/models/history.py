@@ -4,6 +4,15 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# An undo is itself a change record, and it names the record it undid as 'undoes' in the
+# snapshot it leaves: in `after`, or in `before` when the undo removed the thing (no `after`).
+# This SQL expression reads that id, on each database, for the undo statements of labels
+# (articles.annotation) and of coverage decisions (articles.coverage).
+UNDOES_SQL = {
+    "postgresql": "CAST(COALESCE(after ->> 'undoes', before ->> 'undoes') AS bigint)",
+    "sqlite": "COALESCE(json_extract(after, '$.undoes'), json_extract(before, '$.undoes'))",
+}
+
 
 class ChangeRecord(models.Model):
     CREATE, CHANGE, DELETE, RESTORE = "create", "change", "delete", "restore"

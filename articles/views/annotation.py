@@ -14,6 +14,7 @@ from django_htmx.http import HttpResponseClientRefresh, reswap, retarget
 
 from .. import annotation, caching
 from ..models import Article, ChangeRecord, LabelSet, Quote, Speaker
+from ..plain_sql import placeholders
 from ..roles import can_annotate, require_annotator
 from .panel import EntryParts, entries_html, entry_html
 from .reading import reader_quotes
@@ -113,7 +114,7 @@ ORDER = "ORDER BY 1, 4, 3"  # labels by username, claims by text and id
 
 def _rows(sql, params, ids):
     with connection.cursor() as cursor:
-        cursor.execute(sql.format(ids=", ".join(["%s"] * len(ids))), [*params, *ids])
+        cursor.execute(sql.format(ids=placeholders(len(ids))), [*params, *ids])
         return cursor.fetchall()
 
 

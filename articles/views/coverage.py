@@ -1,6 +1,5 @@
 """Coverage review: the queue of suggested links, decisions on them, and the story pages."""
 
-import json
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -17,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from .. import coverage
 from ..models import Article, CoverageLink, Outlet, Story
+from ..plain_sql import json_value, placeholders
 from ..roles import can_annotate, can_edit_corpus, require_annotator, require_editor
 from .reading import reader_url
 from .url_patterns import url_for
@@ -98,9 +98,8 @@ def _published(when, has_time) -> str:
 
 
 def _evidence(value) -> dict:
-    # JSON arrives as text from a plain cursor; a card shows only an object's keys.
-    if isinstance(value, str):
-        value = json.loads(value)
+    # A card shows only an object's keys.
+    value = json_value(value)
     return value if isinstance(value, dict) else {}
 
 
@@ -453,7 +452,7 @@ def _story_links(articles: list[Article]) -> list[StoryLink]:
     titles = {article.pk: article.title for article in articles}
     if not titles:
         return []
-    ids = ", ".join(["%s"] * len(titles))
+    ids = placeholders(len(titles))
     with connection.cursor() as cursor:
         cursor.execute(STORY_LINKS_SQL.format(ids=ids), [*titles, *titles])
         rows = cursor.fetchall()

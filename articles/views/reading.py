@@ -19,6 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from .. import caching, search
 from ..models import Article, CoverageLink, Outlet, Quote, Speaker, StanceAnnotation, Story
+from ..plain_sql import placeholders
 from ..speakers import SpeakerRow
 from ..text.marks import paragraphs_with_marks
 from .url_patterns import url_for
@@ -222,7 +223,7 @@ def page_rows(ids):
     """The page's articles with their counts, in the order of `ids`: one query, no bodies."""
     if not ids:
         return []
-    sql = PAGE_ROWS_SQL.format(ids=", ".join(["%s"] * len(ids)))
+    sql = PAGE_ROWS_SQL.format(ids=placeholders(len(ids)))
     with connection.cursor() as cursor:
         cursor.execute(sql, [CoverageLink.REJECTED, *ids])
         found = {
