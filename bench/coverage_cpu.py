@@ -101,10 +101,7 @@ def main():
             cycle(spent)
         for step, seconds in spent.items():
             best[step] = min(best[step], seconds)
-    for name, seconds in best.items():
-        ms = 1000 * seconds / args.per_round
-        ratio = best["hello"] / seconds
-        print(f"{name:12s} cpu {ms:6.2f} ms a request  hello/request {ratio:.0%}")
+    pages.print_cpu_per_request(best, args.per_round)
     # The load test's coverage task: one queue, one decision, one undo (half confirm, half reject).
     task = best["queue"] + (best["confirm"] + best["undo confirm"]) / 2
     task += (best["reject"] + best["undo reject"]) / 2

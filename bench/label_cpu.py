@@ -83,14 +83,12 @@ def main():
             spent["undo"] += time.process_time() - t1
         for name, seconds in spent.items():
             best[name] = min(best[name], seconds)
-    for name, seconds in best.items():
-        ms = 1000 * seconds / args.per_round
-        ratio = best["hello"] / seconds
-        print(f"{name:6s} cpu {ms:6.2f} ms a request  hello/request {ratio:.0%}")
+    pages.print_cpu_per_request(best, args.per_round)
 
 
 def new_labels(args, client, label, hello):
     """Rounds of (a new label, its undo) on the first quote of --per-round articles."""
+    import pages
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -139,9 +137,7 @@ def new_labels(args, client, label, hello):
         for name, seconds in spent.items():
             best[name] = min(best[name], seconds)
     assert not mine.filter(quote_id__in=[pk for pk, _ in quotes]).exists()
-    for name, seconds in best.items():
-        ms = 1000 * seconds / len(quotes)
-        print(f"{name:6s} cpu {ms:6.2f} ms a request  hello/request {best['hello'] / seconds:.0%}")
+    pages.print_cpu_per_request(best, len(quotes))
 
 
 if __name__ == "__main__":

@@ -95,6 +95,17 @@ def session_cookie(username: str = "bench-viewer", role: str = "viewer"):
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
+def print_cpu_per_request(best: dict[str, float], requests: int) -> None:
+    """The in-process CPU benchmarks' report: for each name in `best` (the best round's CPU
+    seconds for `requests` requests, "hello" among them), ms a request and hello's share."""
+    width = max(map(len, best))
+    for name, seconds in best.items():
+        ms = 1000 * seconds / requests
+        print(
+            f"{name:{width}s} cpu {ms:6.2f} ms a request  hello/request {best['hello'] / seconds:.0%}"
+        )
+
+
 def stories_with_articles(limit: int) -> list[int]:
     """Up to `limit` stories of two or more visible articles: what load.py's compare task
     opens (here, because load.py patches the standard library with gevent when imported)."""
