@@ -10,6 +10,7 @@ import json
 from array import array
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import numpy as np
@@ -732,14 +733,58 @@ class _KeyColumns:
         return np.frombuffer(self.keys, dtype=np.int64), np.frombuffer(self.ids, dtype=np.int64)
 
 
-def rebuild_index(batch: int = 500, workers: int = 1, progress=None) -> dict:
-    """Index every article again from scratch and suggest links, in near-linear time.
+def _key_index_statements() -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of the indexes on the band and blocking keys, as the
+    migrations made them (on PostgreSQL a blocking key also has a pattern index)."""
+    editor = connection.schema_editor()
+    return [
+        (str(statement.parts["name"]), str(statement))
+        for model in (BandKey, BlockingKey)
+        for statement in editor._field_indexes_sql(model, model._meta.get_field("key"))
+    ]
 
-    Phase 1 streams articles in batches (text analysis spread over `workers` processes) and
-    writes fingerprints and keys in bulk. Phase 2 groups the articles under each key (kept in
-    memory while writing them): pairs under a usable key are candidates. Phase 3 compares the
-    pairs, a batch of articles at a time, with the whole corpus's document frequencies.
+
+def _check_pending_rows() -> None:
+    # Inside a caller's transaction, PostgreSQL refuses to build or drop an index of a table
+    # whose rows' deferred foreign key checks are still pending: run those checks now.
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        connection.check_constraints()
+
+
+def restore_key_indexes() -> None:
+    """Create the key indexes that are missing: after a rebuild's bulk insert, or after a
+    rebuild that was killed before it could (until then, key lookups read whole tables)."""
+    _check_pending_rows()
+    with connection.cursor() as cursor:
+        for _, sql in _key_index_statements():
+            cursor.execute(sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+
+
+@contextmanager
+def _without_key_indexes() -> Iterator[None]:
+    """Drop the key indexes for a rebuild's bulk insert, and create them again afterwards
+    whatever happens.
+
+    A rebuild writes some three million key rows in random key order: kept up row by row, the
+    two key indexes cost the writing process more CPU than the rows themselves, where building
+    each once at the end is one sort. The key rows are derived data, and the rebuild commits
+    them batch by batch as before; only key lookups (an import during the rebuild) are slower
+    until the indexes are back. A rebuild killed midway leaves them missing: the next rebuild,
+    or `suggest_links` without --rebuild, creates them again (`restore_key_indexes`).
     """
+    _check_pending_rows()
+    with connection.cursor() as cursor:
+        for name, _ in _key_index_statements():
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
+    try:
+        yield
+    finally:
+        restore_key_indexes()
+
+
+def _index_corpus(batch: int, workers: int, progress) -> tuple:
+    """Phase 1 of `rebuild_index`: (articles indexed, band and blocking key columns, (article
+    ids, days of publication), document frequencies)."""
     ArticleFingerprint.objects.all().delete()
     BandKey.objects.all().delete()
     BlockingKey.objects.all().delete()
@@ -814,16 +859,26 @@ def rebuild_index(batch: int = 500, workers: int = 1, progress=None) -> dict:
             write(*in_flight.pop())
         doc_freq[TOTAL] = indexed
         with transaction.atomic():
-            _insert_rows(TermCount, ("term", "articles"), list(doc_freq.items()))
+            # In term order: one pass along the unique index instead of a jump per term.
+            _insert_rows(TermCount, ("term", "articles"), sorted(doc_freq.items()))
     finally:
         if pool is not None:
             pool.shutdown()
+    days_by_id = (np.frombuffer(day_ids, dtype=np.int64), np.frombuffer(days, dtype=np.int64))
+    return indexed, bands, blocks, days_by_id, doc_freq
 
-    pairs = candidate_pairs(
-        bands.arrays(),
-        blocks.arrays(),
-        (np.frombuffer(day_ids, dtype=np.int64), np.frombuffer(days, dtype=np.int64)),
-    )
+
+def rebuild_index(batch: int = 500, workers: int = 1, progress=None) -> dict:
+    """Index every article again from scratch and suggest links, in near-linear time.
+
+    Phase 1 streams articles in batches (text analysis spread over `workers` processes) and
+    writes fingerprints and keys in bulk. Phase 2 groups the articles under each key (kept in
+    memory while writing them): pairs under a usable key are candidates. Phase 3 compares the
+    pairs, a batch of articles at a time, with the whole corpus's document frequencies.
+    """
+    with _without_key_indexes():
+        indexed, bands, blocks, days, doc_freq = _index_corpus(batch, workers, progress)
+    pairs = candidate_pairs(bands.arrays(), blocks.arrays(), days)
     if progress:
         progress(f"{len(pairs)} candidate pairs")
     created = suggest_pairs(pairs, dict(doc_freq), indexed, SCORE_BATCH, workers)

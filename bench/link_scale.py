@@ -14,6 +14,11 @@ planted copies and rewrites (a suggested link at or above SUGGEST_THRESHOLD).
 
     .venv/bin/python bench/link_scale.py [--articles 100000] [--workers 2] [--new 200]
     .venv/bin/python bench/link_scale.py --planted bench/out/planted_pairs.json  # generated corpus
+    .venv/bin/python bench/link_scale.py --articles 20000 --corpus var/scale-20000  # built once
+
+With --corpus DIR the built corpus (before any indexing) and its planted pairs are kept in DIR
+and copied from there by the next run with the same option, so before/after runs skip the build
+and index the very same articles.
 """
 
 import argparse
@@ -22,6 +27,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import threading
@@ -225,6 +231,16 @@ def generated_pairs(path: Path) -> tuple[list, list]:
     return copies, rewrites
 
 
+def keep_corpus(connection, folder: str, keep: Path, copies: list, rewrites: list) -> None:
+    """Keep a copy of the just-built corpus (the database file, its WAL folded in) and its
+    planted pairs in `keep`, for the next run's --corpus."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    keep.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(f"{folder}/bench.sqlite3", keep / "bench.sqlite3")
+    (keep / "planted.json").write_text(json.dumps({"copies": copies, "rewrites": rewrites}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
@@ -238,6 +254,12 @@ def main() -> None:
         "or var/bench.sqlite3) and its planted pairs (bench/out/planted_pairs.json) instead "
         "of building one; the coverage tables of that database are rebuilt",
     )
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        help="folder that keeps the built SQLite corpus and its planted pairs: copied from "
+        "there when present (the --articles it was built with), else built and kept there",
+    )
     args = parser.parse_args()
 
     if args.planted:
@@ -249,6 +271,9 @@ def main() -> None:
     else:
         folder = tempfile.mkdtemp(prefix="newsdesk-link-scale-")
         url = args.database_url or f"sqlite:///{folder}/bench.sqlite3"
+        kept = args.corpus and (args.corpus / "bench.sqlite3").exists()
+        if kept:
+            shutil.copyfile(args.corpus / "bench.sqlite3", f"{folder}/bench.sqlite3")
     setup_django(url)
     from django.db import connection, transaction
 
@@ -261,6 +286,14 @@ def main() -> None:
     if args.planted:
         copies, rewrites = generated_pairs(args.planted)
         source = f"generate_corpus.py's corpus and {args.planted}"
+    elif args.corpus and kept:
+        pairs = json.loads((args.corpus / "planted.json").read_text())
+        copies, rewrites = pairs["copies"], pairs["rewrites"]
+        source = f"copied from {args.corpus}"
+    elif args.corpus:
+        copies, rewrites, _, _ = build(corpus, args.articles)
+        keep_corpus(connection, folder, args.corpus, copies, rewrites)
+        source = f"built and kept in {args.corpus}"
     else:
         copies, rewrites, _, _ = build(corpus, args.articles)
         source = "built"

@@ -6,7 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from articles.coverage import index_article, rebuild_index
+from articles.coverage import index_article, rebuild_index, restore_key_indexes
 from articles.models import (
     Article,
     ArticleFingerprint,
@@ -69,6 +69,8 @@ class Command(BaseCommand):
                 f"suggested={stats['suggested']} seconds={time.perf_counter() - started:.1f}"
             )
             return
+        # A rebuild killed midway leaves the key indexes it set aside missing.
+        restore_key_indexes()
         missing = (
             Article.objects.visible()
             .filter(fingerprint__isnull=True)
