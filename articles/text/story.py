@@ -134,11 +134,22 @@ def _is_content(term: str) -> bool:
     return len(term) > 2 and term not in STOPWORDS or (term.isdigit() and len(term) >= 2)
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _content_term(token: str) -> str | None:
-    """The term of a token when it is a content word, else None (remembered, as term_of)."""
-    term = term_of(token)
-    return term if _is_content(term) else None
+class _ContentTerms(dict):
+    """token -> its term when it is a content word, else None; remembered as `term_of` is, in
+    a plain dict: a hit is a dict lookup in C, where an lru_cache hit also reorders its list,
+    and reading a corpus looks up every token. Up to CONTENT_TERMS_KEPT tokens are kept."""
+
+    def __missing__(self, token: str) -> str | None:
+        term = term_of(token)
+        found = term if _is_content(term) else None
+        if len(self) < CONTENT_TERMS_KEPT:
+            self[token] = found
+        return found
+
+
+CONTENT_TERMS_KEPT = 1 << 18
+_content_terms = _ContentTerms()
+_content_term = _content_terms.__getitem__
 
 
 def _clean(text: str) -> str:
@@ -237,22 +248,23 @@ def blocking_keys(profile: StoryProfile, limit: int = 12) -> list[str]:
     trust the article itself: its most repeated names first, then its most repeated long
     words (rare words tend to be long), so a story told without names still finds its kin.
     """
-    # nsmallest(n, ...) is sorted(...)[:n] without sorting an article's hundreds of terms.
-    few_names = len(profile.names) < 4
+    # nsmallest(n, ...) is sorted(...)[:n] without sorting an article's hundreds of terms. It
+    # ranks (minus count, term) tuples as they are: each is unique (a term once), so no key
+    # function is needed, nor a tie broken by position. The cheap length test goes first.
+    names = profile.names
+    few_names = len(names) < 4
     ranked_names = heapq.nsmallest(
         max(1, limit * 2 // 3),
-        (item for item in profile.names.items() if item[1] >= 2 or few_names),
-        key=lambda item: (-item[1], item[0]),
+        [(-count, name) for name, count in names.items() if count >= 2 or few_names],
     )
-    keys = [f"n:{name}" for name, _ in ranked_names][:limit]
+    keys = [f"n:{name}" for _, name in ranked_names][:limit]
     ranked_terms = heapq.nsmallest(
         limit - len(keys),
-        (
-            (count * min(len(term), 10), term)
+        [
+            (-count * min(len(term), 10), term)
             for term, count in profile.terms.items()
-            if term not in profile.names and not term[0].isdigit() and len(term) >= 6
-        ),
-        key=lambda item: (-item[0], item[1]),
+            if len(term) >= 6 and term not in names and not term[0].isdigit()
+        ],
     )
     keys.extend(f"t:{term}" for _, term in ranked_terms)
     return keys
