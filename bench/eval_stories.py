@@ -6,11 +6,15 @@ Gold "same story" = same cluster id in clusters.tsv. Candidates come only from s
 keys or LSH band keys (as the database will find them); every other pair counts as "not
 linked". Gold labels are read only to score the output, never to produce it.
 
-Each part is scored twice: pair by pair (each pair's own score, at SUGGEST_THRESHOLD), and
-grouped (articles.text.story_groups at GROUP_LEVEL: average linkage over the scores the product
-keeps, those at or above RELATED_THRESHOLD, with each article's participants, so a pair is one
-story when the two articles' groups are). Each point of the grouped curve groups at its level
-(and two articles alone at GROUP_DISCOUNT above it, as SUGGEST_THRESHOLD is above GROUP_LEVEL).
+Each part is scored twice: pair by pair (each pair's own score, at SUGGEST_THRESHOLD: what the
+product suggested before grouping), and as the product suggests now
+(articles.text.story_groups.story_verdicts at GROUP_LEVEL, the function articles.coverage
+applies: average linkage over the scores the product keeps, those at or above
+RELATED_THRESHOLD, with each article's participants; a compared pair is suggested as one story
+when its two articles fall into one group). The product's stories are what analysts get by
+confirming every same-story suggestion: the connected groups of those pairs, every pair inside
+one counted as linked. Each point of the product's curve groups at its level (and two articles
+alone at GROUP_DISCOUNT above it, as SUGGEST_THRESHOLD is above GROUP_LEVEL).
 """
 
 import argparse
@@ -34,9 +38,9 @@ from articles.text.story import (  # noqa: E402
 )
 from articles.text.story_groups import (  # noqa: E402
     GROUP_LEVEL,
-    group_levels,
-    grouped_scores,
+    components,
     participants,
+    story_verdicts,
 )
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "stories-dev"
@@ -135,24 +139,38 @@ def report(name: str, docs: list[dict], errors: int) -> float:
         f"profile+minhash+keys {stats['profile_ms_per_doc']:.2f} ms/article, "
         f"compare {stats['compare_ms_per_pair']:.3f} ms/pair"
     )
-    print_scores("pair by pair", docs, scores, gold, errors)
+    print_scores("pair by pair (before grouping)", docs, scores, gold, errors)
 
     # What the product keeps of a comparison: links scored at least RELATED_THRESHOLD.
     kept = {pair: score for pair, score in scores.items() if score >= RELATED_THRESHOLD}
     people = {i: (participants(p.names), p.terms) for i, p in enumerate(profiles)}
     started = time.process_time()
-    grouped = grouped_scores(kept, GROUP_LEVEL, people)
+    product = stories_of(story_verdicts(kept, people, GROUP_LEVEL))
     grouping_ms = (time.process_time() - started) * 1000
-    # Pairs compared but not kept stay as scored, so "never compared" keeps its meaning.
-    grouped.update((pair, s) for pair, s in scores.items() if pair not in kept)
     # Which groups may merge depends on the groups met on the way (their participants), so
     # each point of the curve groups at its own level.
-    curve = {level: set(group_levels(kept, level, people=people)) for level in CURVE}
-    print(f"\ngrouped ({grouping_ms:.1f} ms CPU for {len(kept)} kept links)")
-    return print_scores("grouped", docs, grouped, gold, errors, curve, GROUP_LEVEL)
+    curve = {level: stories_of(story_verdicts(kept, people, level)) for level in CURVE}
+    print(f"\nthe product ({grouping_ms:.1f} ms CPU to group {len(kept)} kept links)")
+    # Pairs compared but not kept stay as scored, so "never compared" keeps its meaning.
+    as_scores = {pair: 0.0 for pair in scores} | dict.fromkeys(product, 1.0)
+    f1 = print_scores("the product", docs, as_scores, gold, errors, curve, GROUP_LEVEL)
+    _, _, alone = scored(stories_of(story_verdicts(kept, None, GROUP_LEVEL)), gold)
+    print(f"the product without the participant rule: F1 {alone:.3f}")
+    return f1
+
+
+def stories_of(verdicts) -> set[tuple[int, int]]:
+    """Every pair of articles in one story once analysts confirm each same-story suggestion:
+    the stories are the connected groups of the confirmed pairs."""
+    confirmed = {pair: 1.0 for pair, verdict in verdicts.items() if verdict.same_story}
+    return {
+        pair for story in components(confirmed, 1.0) for pair in itertools.combinations(story, 2)
+    }
 
 
 def print_scores(label, docs, scores, gold, errors, curve=None, level=None) -> float:
+    """P/R/F1 of `scores` at SUGGEST_THRESHOLD, or of a verdict already given (1.0 for one
+    story) at `level`, with the curve (each point's own predictions when `curve` is given)."""
     threshold = SUGGEST_THRESHOLD if level is None else level
     setting = "SUGGEST_THRESHOLD" if level is None else "GROUP_LEVEL"
     precision, recall, f1, _ = pairwise(docs, scores, threshold)
