@@ -2,9 +2,11 @@
 
 Run: .venv/bin/python bench/eval_stories.py [--data DIR] [--errors N]
 
-Gold "same story" = same cluster id in clusters.tsv. Candidates come only from shared blocking
-keys or LSH band keys (as the database will find them); every other pair counts as "not
-linked". Gold labels are read only to score the output, never to produce it.
+Gold "same story" = same cluster id in clusters.tsv. Candidates are the product's: the pairs
+articles.coverage.candidate_pairs finds from the blocking and LSH band keys, with its rules
+(KEY_CAP, RARE_KEY, SINGLE_KEY_DAYS) as a rebuild applies them (--all-keys: every pair sharing
+any key, as this script did before); every other pair counts as "not linked". Gold labels are
+read only to score the output, never to produce it.
 
 Each part is scored twice: pair by pair (each pair's own score, at SUGGEST_THRESHOLD: what the
 product suggested before grouping), and as the product suggests now
@@ -21,13 +23,22 @@ import argparse
 import csv
 import datetime
 import itertools
+import os
 import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# articles.coverage (the product's candidate rules) is a Django module; no database is used.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsdesk.test_settings")
+import django  # noqa: E402
+
+django.setup()
+
+from articles.coverage import _KeyColumns, _split, candidate_pairs  # noqa: E402
 from articles.text.signatures import band_keys, minhash, shingles  # noqa: E402
 from articles.text.story import (  # noqa: E402
     RELATED_THRESHOLD,
@@ -70,14 +81,20 @@ def load_part(folder: Path) -> list[dict]:
     return docs
 
 
-def link_part(docs: list[dict]) -> tuple[dict[tuple[int, int], float], dict, list]:
+def link_part(
+    docs: list[dict], all_keys: bool = False
+) -> tuple[dict[tuple[int, int], float], dict, list]:
     started = time.perf_counter()
     profiles, signatures, index = [], [], defaultdict(list)
+    bands, blocks = _KeyColumns(), _KeyColumns()
     for i, doc in enumerate(docs):
         profile = story_profile(doc["title"], doc["body"], doc["published"])
         signature = minhash(shingles(doc["title"] + "\n" + doc["body"]))
         profiles.append(profile)
         signatures.append(signature)
+        # As articles.coverage.fingerprint keeps them.
+        blocks.add(i, [key[:100] for key in blocking_keys(profile)])
+        bands.add(i, band_keys(signature))
         for key in blocking_keys(profile):
             index[key].append(i)
         for key in band_keys(signature):
@@ -89,9 +106,15 @@ def link_part(docs: list[dict]) -> tuple[dict[tuple[int, int], float], dict, lis
         doc_freq.update(profile.terms.keys())
 
     candidates = set()
-    for members in index.values():
-        for i, j in itertools.combinations(sorted(set(members)), 2):
-            candidates.add((i, j))
+    if all_keys:
+        for members in index.values():
+            for i, j in itertools.combinations(sorted(set(members)), 2):
+                candidates.add((i, j))
+    else:
+        days = [d["published"].toordinal() if d["published"] else -1 for d in docs]
+        ids = np.arange(len(docs), dtype=np.int64)
+        codes = candidate_pairs(bands.arrays(), blocks.arrays(), (ids, np.array(days)))
+        candidates = set(zip(*(side.tolist() for side in _split(codes)), strict=True))
     scores = {}
     scorer = StoryScorer(doc_freq, len(docs))
     for i, j in candidates:
@@ -125,8 +148,8 @@ def scored(predicted: set, gold: set) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def report(name: str, docs: list[dict], errors: int) -> float:
-    scores, stats, profiles = link_part(docs)
+def report(name: str, docs: list[dict], errors: int, all_keys: bool = False) -> float:
+    scores, stats, profiles = link_part(docs, all_keys)
     _, _, _, gold = pairwise(docs, scores, SUGGEST_THRESHOLD)
     reachable = len(gold & scores.keys()) / len(gold)
     print(f"\n== {name}: {len(docs)} articles, {len(gold)} same-story pairs")
@@ -224,9 +247,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--errors", type=int, default=0, help="print the N worst mistakes")
+    parser.add_argument(
+        "--all-keys", action="store_true", help="compare every pair sharing any key"
+    )
     args = parser.parse_args()
     for part in ("basil", "ecbplus"):
-        report(part, load_part(args.data / part), args.errors)
+        report(part, load_part(args.data / part), args.errors, args.all_keys)
 
 
 if __name__ == "__main__":
