@@ -46,9 +46,8 @@ from .text.story import (
 )
 from .text.story_groups import (
     GROUP_LEVEL,
-    OWN_GROUP,
     Verdict,
-    components,
+    needing_participants,
     participants,
     story_verdicts,
 )
@@ -554,14 +553,10 @@ def _links_among(ids: set[int], touching: set[int] = frozenset()) -> dict[tuple[
 
 
 def _verdicts(links: dict[tuple[int, int], tuple], articles=None) -> dict[tuple[int, int], Verdict]:
-    """story_verdicts over stored links, with the participants of the articles of components
-    large enough for two groups to have participants of their own."""
+    """story_verdicts over stored links, with the participants of the articles of the
+    components where they may change the groups (the others need no profile read)."""
     scores = {pair: score for pair, (_, score, _, _) in links.items() if score >= RELATED_THRESHOLD}
-    ids = set()
-    for members in components(scores, GROUP_LEVEL):
-        # Only two groups of OWN_GROUP articles each can have participants of their own.
-        if len(members) >= 2 * OWN_GROUP:
-            ids.update(members)
+    ids = {x for members in needing_participants(scores, GROUP_LEVEL) for x in members}
     return story_verdicts(scores, _people(ids), GROUP_LEVEL, articles)
 
 

@@ -15,6 +15,7 @@ from articles.text.story_groups import (
     components,
     group_levels,
     grouped_scores,
+    needing_participants,
     participants,
     story_verdicts,
 )
@@ -327,3 +328,18 @@ def test_verdicts_around_one_article_need_only_its_component(scores, people, art
         else:  # a pair out of the component: held apart at its own score, like everywhere
             assert not verdict.same_story and not everything[pair].same_story
             assert verdict.level == everything[pair].level == scores[pair]
+
+
+@settings(max_examples=200, deadline=None)
+@given(score_graphs(), people_of())
+def test_participants_are_needed_only_where_two_large_groups_merge_without_them(scores, people):
+    # What spares the product reading most articles' profiles to group them.
+    needed = {x for c in needing_participants(scores, LEVEL) for x in c}
+    some = {x: p for x, p in people.items() if x in needed}
+    assert story_verdicts(scores, some, LEVEL) == story_verdicts(scores, people, LEVEL)
+
+
+def test_two_large_groups_merging_need_their_participants_and_small_ones_do_not():
+    assert needing_participants(ALIKE, LEVEL) == [[1, 2, 3, 4, 5, 6]]
+    small = {p: s for p, s in ALIKE.items() if 3 not in p and 6 not in p}
+    assert needing_participants(small, LEVEL) == []
