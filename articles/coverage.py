@@ -452,10 +452,13 @@ def index_articles(articles: Iterable[Article]) -> int:
 # The most articles an import regroups. The component of the graph of links scored at least
 # GROUP_LEVEL holding a new article is found link by link and regrouped whole; past this size
 # the new article's pairs are judged on their own (pair by pair, as before grouping) and say
-# so, until the next rebuild groups every component. Grouping plus reading what it needs costs
-# about a millisecond per ten articles of the component (see bench notes in the commit), so a
-# capped import stays well under a second, and most imports meet components of a few articles.
-GROUP_CAP = 2000
+# so, until the next rebuild groups every component. Regrouping costs about 0.25 ms of CPU per
+# article of the component (110 ms at 500 articles, 590 ms at 2,000, with five links each and
+# participants to read; several times that in wall time on a loaded machine), so 2,000 would
+# let one import stall for seconds. A story rarely has hundreds of reports (the development
+# corpora's largest component has 39 articles, link_scale's 14): a component past 500 is
+# mostly a chain of loosely linked stories, which the rebuild groups.
+GROUP_CAP = 500
 # The relations that put two articles in one story once confirmed.
 SAME_STORY = frozenset(
     {

@@ -1,6 +1,7 @@
 """Evaluate same-story linking on the development corpora (BASIL, ECB+): pairwise P/R/F1.
 
-Run: .venv/bin/python bench/eval_stories.py [--data DIR] [--errors N]
+Run: .venv/bin/python bench/eval_stories.py [--data DIR] [--errors N] [--all-keys]
+     [--through-database]
 
 Gold "same story" = same cluster id in clusters.tsv. Candidates are the product's: the pairs
 articles.coverage.candidate_pairs finds from the blocking and LSH band keys, with its rules
@@ -17,6 +18,10 @@ when its two articles fall into one group). The product's stories are what analy
 confirming every same-story suggestion: the connected groups of those pairs, every pair inside
 one counted as linked. Each point of the product's curve groups at its level (and two articles
 alone at GROUP_DISCOUNT above it, as SUGGEST_THRESHOLD is above GROUP_LEVEL).
+
+--through-database also runs each part through the product itself, in a throwaway SQLite:
+imported one article at a time (index_article, scores under the statistics of the corpus so
+far), then `rebuild_index` (scores under the whole corpus's statistics, like this script's).
 """
 
 import argparse
