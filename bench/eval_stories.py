@@ -25,10 +25,12 @@ far), then `rebuild_index` (scores under the whole corpus's statistics, like thi
 """
 
 import argparse
+import atexit
 import csv
 import datetime
 import itertools
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -40,7 +42,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 # articles.coverage (the product's candidate rules) is a Django module. Its database, used only
 # with --through-database, is a throwaway SQLite file, whatever DATABASE_URL says.
-os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='eval-stories-')}/db.sqlite3"
+THROWAWAY = tempfile.mkdtemp(prefix="eval-stories-")
+atexit.register(shutil.rmtree, THROWAWAY, ignore_errors=True)
+os.environ["DATABASE_URL"] = f"sqlite:///{THROWAWAY}/db.sqlite3"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsdesk.test_settings")
 import django  # noqa: E402
 
