@@ -33,6 +33,8 @@ from .models.history import UNDOES_SQL
 from .plain_sql import json_value, placeholders
 from .text.link_index import IndexEntry, index_entry_args
 from .text.story import (
+    RELATED_THRESHOLD,
+    SUGGEST_THRESHOLD,
     Fingerprint,
     StoryProfile,
     StoryScorer,
@@ -42,6 +44,13 @@ from .text.story import (
     score_batch,
     scored_pairs,
     start_scoring,
+)
+from .text.story_groups import (
+    GROUP_LEVEL,
+    Verdict,
+    needing_participants,
+    participants,
+    story_verdicts,
 )
 from .workers import process_pool
 
@@ -427,7 +436,7 @@ def index_articles(articles: Iterable[Article]) -> int:
         for a, b in sorted(pairs):
             if a in loaded and b in loaded:
                 scored.extend(scored_pairs(a, *loaded[a], {b: loaded[b]}, scorer))
-        created = _save_suggestions_bulk(scored)
+        created = _suggest_grouped(scored, [a.pk for a in articles])
     # Exact duplicates are confirmed at import: they belong to a story at once.
     ids = [a.pk for a in articles]
     confirmed = CoverageLink.objects.filter(
@@ -437,6 +446,221 @@ def index_articles(articles: Iterable[Article]) -> int:
     if touched:
         regroup(touched)
     return created
+
+
+# --- grouping ----------------------------------------------------------------------------------
+
+# The most articles an import regroups. The component of the graph of links scored at least
+# GROUP_LEVEL holding a new article is found link by link and regrouped whole; past this size
+# the new article's pairs are judged on their own (pair by pair, as before grouping) and say
+# so, until the next rebuild groups every component. Regrouping costs about 0.25 ms of CPU per
+# article of the component (110 ms at 500 articles, 590 ms at 2,000, with five links each and
+# participants to read; several times that in wall time on a loaded machine), so 2,000 would
+# let one import stall for seconds. A story rarely has hundreds of reports (the development
+# corpora's largest component has 39 articles, link_scale's 14): a component past 500 is
+# mostly a chain of loosely linked stories, which the rebuild groups.
+GROUP_CAP = 500
+# The relations that put two articles in one story once confirmed.
+SAME_STORY = frozenset(
+    {
+        CoverageLink.DUPLICATE,
+        CoverageLink.REWRITE,
+        CoverageLink.TRANSLATION,
+        CoverageLink.SAME_STORY,
+    }
+)
+
+
+def _suggest_grouped(scored: list[tuple], new_ids: list[int]) -> int:
+    """Store the scored pairs of new articles as suggestions, then let the groups of their
+    components decide which are one story (see `story_groups.story_verdicts`); returns how
+    many links are new."""
+    kept = {(a, b): score for a, b, _, score, _ in scored}
+    found = _group_components(new_ids, kept)
+    over = {x for members, whole in found if not whole for x in members}
+    if over:
+        # Judged pair by pair, and the evidence says why.
+        note = {"ungrouped": {"over": GROUP_CAP}}
+        scored = [
+            (a, b, relation, score, {**evidence, **note} if a in over or b in over else evidence)
+            for a, b, relation, score, evidence in scored
+        ]
+    created = _save_suggestions_bulk(scored)
+    grouped = {x for members, whole in found if whole for x in members}
+    wanted = (set(new_ids) - over) | grouped
+    if wanted:
+        links = _links_among(wanted, touching=set(new_ids) - over)
+        _apply_verdicts(links, _verdicts(links, set(new_ids) - over))
+    return created
+
+
+def _group_components(
+    start: Iterable[int], extra: dict[tuple[int, int], float]
+) -> list[tuple[set[int], bool]]:
+    """The components of the graph of links scored at least GROUP_LEVEL (stored, or in `extra`)
+    holding the `start` articles: (members, whole), where a component found to pass GROUP_CAP
+    articles stops growing there and is not whole. An article with no such link has none."""
+    near = defaultdict(set)
+    for (a, b), score in extra.items():
+        if score >= GROUP_LEVEL:
+            near[a].add(b)
+            near[b].add(a)
+    a_col, b_col = _name(CoverageLink, "article_a"), _name(CoverageLink, "article_b")
+    sql = (
+        f"SELECT {a_col}, {b_col} FROM {_name(CoverageLink)} "
+        f"WHERE {_name(CoverageLink, 'score')} >= %s AND ({a_col} IN ({{ids}}) OR {b_col} IN ({{ids}}))"
+    )
+    found, seen = [], set()
+    for first in sorted(set(start)):
+        if first in seen:
+            continue
+        members, frontier, whole = {first}, [first], True
+        with connection.cursor() as cursor:
+            while frontier and whole:
+                reached = set()
+                for chunk in _chunks(sorted(frontier)):
+                    marks = placeholders(len(chunk))
+                    cursor.execute(sql.format(ids=marks), [GROUP_LEVEL, *chunk, *chunk])
+                    reached.update(x for pair in cursor.fetchall() for x in pair)
+                for x in frontier:
+                    reached |= near.get(x, set())
+                frontier = sorted(reached - members)
+                members.update(frontier)
+                whole = len(members) <= GROUP_CAP
+        seen |= members
+        if len(members) > 1:
+            found.append((members, whole))
+    return found
+
+
+def _links_among(ids: set[int], touching: set[int] = frozenset()) -> dict[tuple[int, int], tuple]:
+    """{(a, b): (link id, score, status, relation)} of the stored links between two of `ids`,
+    and of those with an article in `touching` (every link is kept: score >= RELATED_THRESHOLD)."""
+    a_col, b_col = _name(CoverageLink, "article_a"), _name(CoverageLink, "article_b")
+    columns = (
+        f"{a_col}, {b_col}, {_name(CoverageLink, 'id')}, {_name(CoverageLink, 'score')}, "
+        f"{_name(CoverageLink, 'status')}, {_name(CoverageLink, 'relation')}"
+    )
+    links = {}
+    with connection.cursor() as cursor:
+        for column in (a_col, b_col):
+            for chunk in _chunks(sorted(ids)):
+                cursor.execute(
+                    f"SELECT {columns} FROM {_name(CoverageLink)} "
+                    f"WHERE {column} IN ({placeholders(len(chunk))})",
+                    chunk,
+                )
+                for a, b, *link in cursor.fetchall():
+                    if (a in ids and b in ids) or a in touching or b in touching:
+                        links[(a, b)] = tuple(link)
+    return links
+
+
+def _verdicts(links: dict[tuple[int, int], tuple], articles=None) -> dict[tuple[int, int], Verdict]:
+    """story_verdicts over stored links, with the participants of the articles of the
+    components where they may change the groups (the others need no profile read)."""
+    scores = {pair: score for pair, (_, score, _, _) in links.items() if score >= RELATED_THRESHOLD}
+    ids = {x for members in needing_participants(scores, GROUP_LEVEL) for x in members}
+    return story_verdicts(scores, _people(ids), GROUP_LEVEL, articles)
+
+
+def _people(ids: Iterable[int]) -> dict[int, tuple[frozenset, frozenset]]:
+    """Each article's participants and, of the words it uses, those that are someone's
+    participant here: all grouping asks of its words. Two reads of the stored profiles, so
+    only the few words that matter are kept in memory."""
+    named = {}
+    for article_id, _, profile, _ in _stored_profiles(ids):
+        named[article_id] = frozenset(participants(json_value(profile).get("names", {})))
+    everyone = frozenset().union(*named.values())
+    if not everyone:
+        return {i: (names, frozenset()) for i, names in named.items()}
+    people = {}
+    for article_id, _, profile, _ in _stored_profiles(named):
+        words = everyone.intersection(json_value(profile).get("terms", {}))
+        people[article_id] = (named[article_id], frozenset(words))
+    return people
+
+
+def _apply_verdicts(links: dict[tuple[int, int], tuple], verdicts: dict) -> int:
+    """Make each suggested link's relation follow its group's verdict: one story (the relation
+    the pair had on its own, or "same story" / "translation" for a pair that was only related),
+    or "related" for a pair its groups hold apart. Where the verdict is not what the pair's own
+    score says, the evidence keeps the pair's own relation (`pair_relation`) and the group's
+    reason, kept up to date as the groups change. Confirmed and rejected links are analysts'
+    work: never touched. Returns how many links changed."""
+    changing = {}
+    for pair, verdict in verdicts.items():
+        link_id, score, status, relation = links.get(pair, (None, 0.0, "", ""))
+        if status != CoverageLink.SUGGESTED:
+            continue
+        if (relation in SAME_STORY) != verdict.same_story or (
+            score >= SUGGEST_THRESHOLD
+        ) != verdict.same_story:
+            changing[link_id] = verdict
+    if not changing:
+        return 0
+    link, article = _name(CoverageLink), _name(Article)
+    sql = (
+        f"SELECT l.{_name(CoverageLink, 'id')}, l.{_name(CoverageLink, 'relation')}, "
+        f"l.{_name(CoverageLink, 'evidence')}, a.{_name(Article, 'language')}, "
+        f"b.{_name(Article, 'language')} FROM {link} l "
+        f"JOIN {article} a ON a.{_name(Article, 'id')} = l.{_name(CoverageLink, 'article_a')} "
+        f"JOIN {article} b ON b.{_name(Article, 'id')} = l.{_name(CoverageLink, 'article_b')} "
+        f"WHERE l.{_name(CoverageLink, 'status')} = %s AND l.{_name(CoverageLink, 'id')} IN "
+    )
+    updates = []
+    with connection.cursor() as cursor:
+        for chunk in _chunks(sorted(changing)):
+            cursor.execute(sql + f"({placeholders(len(chunk))})", [CoverageLink.SUGGESTED, *chunk])
+            for link_id, was, stored, language_a, language_b in cursor.fetchall():
+                stored = json_value(stored) or {}
+                evidence = dict(stored) if isinstance(stored, dict) else {"reason": str(stored)}
+                verdict, relation = changing[link_id], was
+                own = evidence.get("pair_relation", relation)
+                if not verdict.same_story:
+                    relation = CoverageLink.RELATED
+                elif own in SAME_STORY:
+                    relation = own
+                elif language_a and language_b and language_a != language_b:
+                    relation = CoverageLink.TRANSLATION
+                else:
+                    relation = CoverageLink.SAME_STORY
+                for key in ("group", "held_apart", "ungrouped", "pair_relation"):
+                    evidence.pop(key, None)
+                evidence.update(verdict.as_json())
+                if relation != own:
+                    evidence["pair_relation"] = own
+                if (relation, evidence) != (was, stored):
+                    updates.append((relation, json.dumps(evidence), link_id))
+        if not updates:
+            return 0
+        cast = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+        cursor.executemany(
+            f"UPDATE {link} SET {_name(CoverageLink, 'relation')} = %s, "
+            f"{_name(CoverageLink, 'evidence')} = {cast} "
+            f"WHERE {_name(CoverageLink, 'id')} = %s AND {_name(CoverageLink, 'status')} = %s",
+            [(*row, CoverageLink.SUGGESTED) for row in updates],
+        )
+    return len(updates)
+
+
+def group_suggestions(progress=None) -> dict:
+    """After a rebuild has scored every pair: group every component of the links (whatever its
+    size, a rebuild has the time) and let the groups decide which suggestions are one story."""
+    a_col, b_col = _name(CoverageLink, "article_a"), _name(CoverageLink, "article_b")
+    links = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {a_col}, {b_col}, {_name(CoverageLink, 'id')}, "
+            f"{_name(CoverageLink, 'score')}, {_name(CoverageLink, 'status')}, "
+            f"{_name(CoverageLink, 'relation')} FROM {_name(CoverageLink)}"
+        )
+        for a, b, *link in cursor.fetchall():
+            links[(a, b)] = tuple(link)
+    changed = _apply_verdicts(links, _verdicts(links))
+    if progress:
+        progress(f"grouped {len(links)} links, {changed} suggestions changed by their groups")
+    return {"links": len(links), "changed": changed}
 
 
 # --- stories -----------------------------------------------------------------------------------
@@ -886,6 +1110,7 @@ def rebuild_index(batch: int = 500, workers: int = 1, progress=None) -> dict:
     if progress:
         progress(f"{len(pairs)} candidate pairs")
     created = suggest_pairs(pairs, dict(doc_freq), indexed, SCORE_BATCH, workers)
+    group_suggestions(progress)
     # Confirmed links (exact duplicates, reviewed links) decide the stories.
     confirmed = CoverageLink.objects.filter(status=CoverageLink.CONFIRMED).values_list(
         "article_a_id", flat=True

@@ -21,16 +21,17 @@ scores at or above `floor` (a mean cannot pass the floor unless one of its score
 result for an article depends only on its component: an import regroups the component of the
 new article and nothing else, and a rebuild that groups the whole corpus gives the same scores.
 
-Not yet used by the product's suggestions (articles.coverage scores pairs on their own):
-bench/eval_stories.py reads the development corpora's scores through it, to decide whether it
-should be. Wiring it in needs a cap on the component an import regroups (a component of 95,000
-articles took 31-41 s of CPU to group) and evidence the review queue can show for a pair that
-was never compared.
+The product's suggestions follow `story_verdicts`: a compared pair is suggested as one story
+when its two articles fall into one group, and as related when their groups hold them apart,
+whatever its own score. articles.coverage applies it on import (to the new articles' component)
+and after a rebuild; bench/eval_stories.py measures the same function, so its figures are the
+product's.
 """
 
 import heapq
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 
 from articles.text.event import PARTICIPANT_MENTIONS
 from articles.text.story import SUGGEST_THRESHOLD
@@ -98,13 +99,107 @@ def group_levels(
     None) are grouped, so pass the scores of those components (the rest are ignored).
     `people` gives, for each article, its participants and the words it uses (a profile's
     `terms`); without them groups are kept apart by their scores alone."""
-    wanted = None if articles is None else set(articles)
     levels: dict[Pair, float] = {}
-    for component in components(scores, floor):
-        if wanted is not None and wanted.isdisjoint(component):
-            continue
-        _Grouping(component, scores, people or {}).merge(floor, levels)
+    for grouping in _groupings(scores, floor, articles, people):
+        grouping.merge(floor, levels)
     return levels
+
+
+def _groupings(scores, floor, articles, people) -> Iterable["_Grouping"]:
+    wanted = None if articles is None else set(articles)
+    found = [c for c in components(scores, floor) if wanted is None or not wanted.isdisjoint(c)]
+    # Each component's own scores, in one pass: a pass over every score per component took
+    # a rebuild's grouping minutes (4,500 components of 44,000 links at 20,000 articles).
+    where = {x: n for n, component in enumerate(found) for x in component}
+    own: list[dict[Pair, float]] = [{} for _ in found]
+    for (a, b), score in scores.items():
+        n = where.get(a)
+        if n is not None and n == where.get(b):
+            own[n][(a, b)] = score
+    for component, inside in zip(found, own, strict=True):
+        yield _Grouping(component, inside, people or {})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What grouping says of one compared pair.
+
+    One story (`same_story`): `level` is the mean score at which the two articles' groups
+    merged, `articles` the size of the group that holds both. Held apart: `level` is the mean
+    score between the two groups (the pair's own score when the two were not grouped together,
+    each alone or in another component), `articles` the two groups' sizes (1 for an article
+    in no component this grouping looked at), and `participants`
+    the names each group keeps naming that the other hardly mentions, when that is what keeps
+    them apart."""
+
+    same_story: bool
+    level: float
+    articles: tuple[int, ...]
+    participants: tuple[str, ...] = ()
+
+    def as_json(self) -> dict:
+        """The verdict as a link's evidence shows it."""
+        if self.same_story:
+            return {"group": {"level": round(self.level, 4), "articles": self.articles[0]}}
+        return {
+            "held_apart": {
+                "level": round(self.level, 4),
+                "articles": list(self.articles),
+                "participants": list(self.participants),
+            }
+        }
+
+
+def story_verdicts(
+    scores: Mapping[Pair, float],
+    people: Mapping[int, tuple[Collection[str], Collection[str]]] | None = None,
+    level: float = GROUP_LEVEL,
+    articles: Iterable[int] | None = None,
+) -> dict[Pair, Verdict]:
+    """Each compared pair's same-story verdict once articles are grouped at `level`: one story
+    when both articles fall into one group, held apart otherwise, whatever the pair's own
+    score. `scores` are the kept pair scores (lower id first), `people` as for `group_levels`.
+
+    With `articles`, only the components holding them are grouped, and only the pairs with an
+    article in those components or among `articles` get a verdict: what an import needs. The
+    stories analysts get by confirming every same-story verdict are exactly the groups of
+    `group_levels`, since a group is connected by pairs that scored at least `level`."""
+    wanted = None if articles is None else set(articles)
+    group_of: dict[int, int] = {}
+    sizes: dict[int, int] = {}
+    merged: dict[Pair, float] = {}
+    groupings = list(_groupings(scores, level, wanted, people))
+    for grouping in groupings:
+        grouping.merge(level, merged)
+        for root, members in grouping.members.items():
+            sizes[root] = len(members)
+            group_of.update(dict.fromkeys(members, root))
+    # Sum of the scores between two groups of one component (the mean a merge would reach).
+    between: dict[Pair, float] = defaultdict(float)
+    for (a, b), score in scores.items():
+        ga, gb = group_of.get(a), group_of.get(b)
+        if ga is not None and gb is not None and ga != gb:
+            between[(ga, gb) if ga < gb else (gb, ga)] += score
+    owner = {root: g for g in groupings for root in g.members}
+    verdicts = {}
+    for pair, score in scores.items():
+        a, b = pair
+        ga, gb = group_of.get(a), group_of.get(b)
+        if wanted is not None and ga is None and gb is None and wanted.isdisjoint(pair):
+            continue
+        if ga is not None and ga == gb:
+            verdicts[pair] = Verdict(True, merged[pair], (sizes[ga],))
+        elif ga is None or gb is None or owner[ga] is not owner[gb]:
+            # Not grouped together: the pair alone is under the level, or its two articles
+            # are in two components (so their groups never reached it either).
+            verdicts[pair] = Verdict(False, score, (sizes.get(ga, 1), sizes.get(gb, 1)))
+        else:
+            grouping = owner[ga]
+            names = grouping.own_names(ga, gb), grouping.own_names(gb, ga)
+            kept_apart = tuple(sorted(names[0] | names[1])) if all(names) else ()
+            mean = between[(min(ga, gb), max(ga, gb))] / (sizes[ga] * sizes[gb])
+            verdicts[pair] = Verdict(False, mean, (sizes[ga], sizes[gb]), kept_apart)
+    return verdicts
 
 
 def grouped_scores(
@@ -124,12 +219,29 @@ def grouped_scores(
     return grouped
 
 
+def needing_participants(
+    scores: Mapping[Pair, float], level: float = GROUP_LEVEL
+) -> list[list[int]]:
+    """The components whose grouping may depend on the articles' participants: those where,
+    grouped without them, two groups of OWN_GROUP articles or more merged. Elsewhere the
+    participant rule never speaks (it only keeps two such groups apart), so the groups, and
+    the verdicts, are the same with or without participants: no need to read them."""
+    found = []
+    for grouping in _groupings(scores, level, None, None):
+        grouping.merge(level, {})
+        if grouping.large_merge:
+            found.append(sorted(grouping.inside))
+    return found
+
+
 class _Grouping:
     """Average linkage over one component. Each group is named by its lowest article id, so
     ties break the same way whatever the order in which scores were found."""
 
     def __init__(self, component: list[int], scores: Mapping[Pair, float], people: Mapping):
-        inside = set(component)
+        self.inside = inside = set(component)
+        # Whether two groups of OWN_GROUP articles or more were merged (see needing_participants).
+        self.large_merge = False
         self.members: dict[int, list[int]] = {x: [x] for x in component}
         self.version = dict.fromkeys(component, 0)
         self.between: dict[int, dict[int, float]] = defaultdict(dict)
@@ -163,6 +275,8 @@ class _Grouping:
             for x in members[a]:
                 for y in members[b]:
                     levels[(x, y) if x < y else (y, x)] = -negative
+            if min(len(members[a]), len(members[b])) >= OWN_GROUP:
+                self.large_merge = True
             keep, gone = a, b  # a < b
             members[keep].extend(members.pop(gone))
             version[keep] += 1
@@ -200,3 +314,16 @@ class _Grouping:
             count >= OWN_SHARE * size_a and mentioned[name] <= STRANGER_SHARE * size_b
             for name, count in self.naming[a].items()
         )
+
+    def own_names(self, a: int, b: int) -> set[str]:
+        """The names group `a` keeps naming that group `b` hardly ever mentions (what
+        `_own_participants` asks, spelled out for a held-apart pair's evidence)."""
+        size_a, size_b = len(self.members[a]), len(self.members[b])
+        if min(size_a, size_b) < OWN_GROUP or a not in self.naming or b not in self.naming:
+            return set()
+        mentioned = self.mentioning[b]
+        return {
+            name
+            for name, count in self.naming[a].items()
+            if count >= OWN_SHARE * size_a and mentioned[name] <= STRANGER_SHARE * size_b
+        }

@@ -222,7 +222,42 @@ def _evidence_html(evidence: dict) -> tuple[str, str]:
         )
     if evidence.get("reason"):
         body.append(f'<p class="reason">{escape(str(evidence["reason"]))}</p>')
+    body.extend(_group_html(evidence))
     return "".join("\n" + part for part in head), "".join("\n" + part for part in body)
+
+
+def _group_html(evidence: dict) -> list[str]:
+    """Why the groups of stories changed what the pair's own score said (articles.coverage
+    stores it only on the links whose relation the groups decided), every text escaped."""
+    parts = []
+    own = evidence.get("pair_relation")
+    score = _two_places(evidence.get("score"))
+    alone = f"on their own, {escape(str(own))} (score {score})" if own else f"own score {score}"
+    group = evidence.get("group")
+    if isinstance(group, dict):
+        parts.append(
+            f'<p class="group"><strong>Grouped:</strong> both are in a group of '
+            f"{escape(str(group.get('articles')))} reports that holds together at a mean score "
+            f"of {_two_places(group.get('level'))}; {alone}.</p>"
+        )
+    apart = evidence.get("held_apart")
+    if isinstance(apart, dict):
+        sizes = " and ".join(escape(str(n)) for n in apart.get("articles") or ())
+        names = ", ".join(escape(str(name)) for name in apart.get("participants") or ())
+        why = (
+            f"each group keeps naming someone the other hardly mentions ({names})"
+            if names
+            else f"their groups ({sizes} reports) score {_two_places(apart.get('level'))} on average"
+        )
+        parts.append(f'<p class="held-apart"><strong>Held apart:</strong> {why}; {alone}.</p>')
+    ungrouped = evidence.get("ungrouped")
+    if isinstance(ungrouped, dict):
+        parts.append(
+            '<p class="ungrouped"><strong>Judged on its own:</strong> the links around it reach '
+            f"more than {escape(str(ungrouped.get('over')))} articles, too many to regroup on "
+            "import; the next rebuild groups them.</p>"
+        )
+    return parts
 
 
 @lru_cache(maxsize=1024)

@@ -8,12 +8,16 @@ from hypothesis import strategies as st
 
 from articles.text.story import compare
 from articles.text.story_groups import (
+    GROUP_DISCOUNT,
     GROUP_LEVEL,
     OWN_GROUP,
+    Verdict,
     components,
     group_levels,
     grouped_scores,
+    needing_participants,
     participants,
+    story_verdicts,
 )
 
 LEVEL = 0.5
@@ -231,3 +235,111 @@ def test_seed_interview_versions_group_together_and_apart_from_the_other_stories
         # The interview's group as a whole stays well clear of the other story.
         mean = sum(scores[(x, other)] for x in interview) / len(interview)
         assert mean < GROUP_LEVEL - 0.05, other
+
+
+# --- each compared pair's verdict (what the product suggests)
+
+
+def stories(verdicts) -> set[tuple[int, int]]:
+    """Every pair of articles in one story once each same-story verdict is confirmed."""
+    confirmed = {pair: 1.0 for pair, verdict in verdicts.items() if verdict.same_story}
+    return {pair for c in components(confirmed, 1.0) for pair in itertools.combinations(c, 2)}
+
+
+def test_a_pair_under_the_threshold_is_one_story_when_its_group_holds_together():
+    scores = {(1, 2): 0.8, (1, 3): 0.47, (2, 3): 0.47}
+    verdicts = story_verdicts(scores)
+    assert verdicts[(1, 3)] == Verdict(True, pytest.approx(0.47), (3,))
+    assert verdicts[(1, 2)] == Verdict(True, 0.8, (3,))
+    assert verdicts[(1, 3)].as_json() == {"group": {"level": 0.47, "articles": 3}}
+    # Alone, the same pair is not.
+    assert not story_verdicts({(1, 3): 0.47})[(1, 3)].same_story
+
+
+def test_a_strong_pair_whose_groups_differ_is_held_apart_with_their_mean():
+    scores = {
+        (1, 2): 0.8, (1, 3): 0.8, (2, 3): 0.8,
+        (4, 5): 0.8, (4, 6): 0.8, (5, 6): 0.8,
+        (3, 4): 0.7, (2, 5): 0.2,
+    }  # fmt: skip
+    apart = story_verdicts(scores)[(3, 4)]
+    assert apart == Verdict(False, pytest.approx(0.9 / 9), (3, 3), ())
+    assert apart.as_json() == {"held_apart": {"level": 0.1, "articles": [3, 3], "participants": []}}
+
+
+def test_groups_kept_apart_by_their_participants_say_whom():
+    verdicts = story_verdicts(ALIKE, RULE | REVERSAL, LEVEL)
+    apart = verdicts[(1, 4)]
+    assert not apart.same_story
+    assert apart.level == pytest.approx(0.6)  # alike enough: the participants decided
+    assert apart.participants == ("kempton", "obama", "salas")
+    assert verdicts[(1, 2)].same_story and verdicts[(4, 5)].same_story
+
+
+def test_a_pair_of_two_components_is_held_apart_at_its_own_score():
+    scores = {(1, 2): 0.9, (3, 4): 0.9, (2, 3): 0.3}
+    assert story_verdicts(scores)[(2, 3)] == Verdict(False, 0.3, (2, 2))
+
+
+@settings(max_examples=150, deadline=None)
+@given(score_graphs(), people_of())
+def test_the_stories_of_the_verdicts_are_the_groups(scores, people):
+    # Confirming every same-story suggestion gives exactly the groups: each group is connected
+    # by compared pairs judged one story, and no such pair joins two groups.
+    verdicts = story_verdicts(scores, people, LEVEL)
+    assert set(verdicts) == set(scores)
+    assert stories(verdicts) == set(group_levels(scores, LEVEL, people=people))
+
+
+@settings(max_examples=150, deadline=None)
+@given(score_graphs(), people_of())
+def test_held_apart_pairs_are_never_in_one_story(scores, people):
+    verdicts = story_verdicts(scores, people, LEVEL)
+    together = stories(verdicts)
+    for pair, verdict in verdicts.items():
+        assert (pair in together) == verdict.same_story
+        if not verdict.same_story:
+            # Two articles alone need a little more than the level (see GROUP_DISCOUNT).
+            bar = LEVEL + GROUP_DISCOUNT if verdict.articles == (1, 1) else LEVEL
+            assert verdict.level < bar or verdict.participants
+
+
+@settings(max_examples=100, deadline=None)
+@given(score_graphs(), people_of(), st.randoms(use_true_random=False))
+def test_verdicts_do_not_depend_on_the_order_scores_were_found(scores, people, rng):
+    pairs = list(scores.items())
+    rng.shuffle(pairs)
+    assert story_verdicts(dict(pairs), people, LEVEL) == story_verdicts(scores, people, LEVEL)
+
+
+@settings(max_examples=150, deadline=None)
+@given(score_graphs(), people_of(), st.integers(0, 14))
+def test_verdicts_around_one_article_need_only_its_component(scores, people, article):
+    # What an import does: the scores of the new article's component (and its own pairs),
+    # nothing else, give the verdicts grouping everything gives there.
+    everything = story_verdicts(scores, people, LEVEL)
+    component = next((set(c) for c in components(scores, LEVEL) if article in c), {article})
+    own = {p: s for p, s in scores.items() if set(p) <= component or article in p}
+    local = story_verdicts(own, people, LEVEL, articles=[article])
+    assert set(local) == set(own)
+    for pair, verdict in local.items():
+        if set(pair) <= component:
+            assert verdict == everything[pair]
+        else:  # a pair out of the component: held apart at its own score, like everywhere
+            assert not verdict.same_story and not everything[pair].same_story
+            assert verdict.level == everything[pair].level == scores[pair]
+
+
+@settings(max_examples=200, deadline=None)
+@given(score_graphs(), people_of())
+def test_participants_are_needed_only_where_two_large_groups_merge_without_them(scores, people):
+    # What spares the product reading most articles' profiles to group them.
+    needed = {x for c in needing_participants(scores, LEVEL) for x in c}
+    some = {x: p for x, p in people.items() if x in needed}
+    assert story_verdicts(scores, some, LEVEL) == story_verdicts(scores, people, LEVEL)
+
+
+def test_two_large_groups_merging_need_their_participants_and_small_ones_do_not():
+    assert needing_participants(ALIKE, LEVEL) == [[1, 2, 3, 4, 5, 6]]
+    small = {p: s for p, s in ALIKE.items() if 3 not in p and 6 not in p}
+    assert needing_participants(small, LEVEL) == []
