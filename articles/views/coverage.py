@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from .. import coverage
+from .. import coverage, queue_tally
 from ..models import Article, CoverageLink, Outlet, Story
 from ..plain_sql import json_value, placeholders
 from ..roles import can_annotate, can_edit_corpus, require_annotator, require_editor
@@ -37,12 +37,6 @@ NOT_BINNED = """
   l.article_a_id NOT IN (SELECT id FROM articles_article WHERE deleted_at IS NOT NULL)
   AND l.article_b_id NOT IN (SELECT id FROM articles_article WHERE deleted_at IS NOT NULL)"""
 
-# How many suggestions are left to review: the bar shows it after every decision and undo. The
-# status is written in, not a parameter: only then can a prepared statement's generic plan use
-# the partial index of suggestions (link_suggested_pairs).
-QUEUE_COUNT_SQL = f"""SELECT COUNT(*) FROM articles_coveragelink l
-WHERE l.status = '{CoverageLink.SUGGESTED}' AND {NOT_BINNED}"""
-
 # What a card shows of a link and its two articles, with their outlets.
 CARD_SQL = """
 SELECT l.id, l.relation, l.status, l.score, l.evidence,
@@ -55,10 +49,13 @@ JOIN articles_article b ON b.id = l.article_b_id
 LEFT JOIN articles_outlet ob ON ob.id = b.outlet_id
 """
 
-# The best suggestions, with the count of all of them on every row (one statement, one count:
-# an uncorrelated subquery runs once). No row means no suggestion, so a count of 0.
+# The best suggestions, with how many there are in all (the tally's sum, and its rows: see
+# queue_tally) on every row: uncorrelated subqueries run once. No row means no suggestion.
 QUEUE_SQL = (
-    CARD_SQL.format(extra=f",\n  ({QUEUE_COUNT_SQL})")
+    CARD_SQL.format(
+        extra=f",\n  (SELECT COALESCE(SUM(delta), 0) FROM {queue_tally.TABLE}),"
+        f" (SELECT COUNT(*) FROM {queue_tally.TABLE})"
+    )
     + f"""WHERE l.status = %s AND {NOT_BINNED}
 ORDER BY l.score DESC, l.id
 LIMIT %s
@@ -132,14 +129,12 @@ def queue_cards(limit: int = QUEUE_SIZE) -> tuple[list[Card], int]:
     with connection.cursor() as cursor:
         cursor.execute(QUEUE_SQL, [CoverageLink.SUGGESTED, limit])
         rows = cursor.fetchall()
-    return [_card(row) for row in rows], rows[0][-1] if rows else 0
-
-
-def queue_count() -> int:
-    """How many suggestions not touching the bin are left to review."""
-    with connection.cursor() as cursor:
-        cursor.execute(QUEUE_COUNT_SQL)
-        return cursor.fetchone()[0]
+    if not rows:
+        return [], 0
+    remaining, tally_rows = rows[0][-2:]
+    if tally_rows > queue_tally.FOLD_AT:
+        queue_tally.fold()
+    return [_card(row) for row in rows], int(remaining)
 
 
 def queue_card(pk: int) -> Card | None:
@@ -373,7 +368,7 @@ def _answer(
         "oob": True,
         "csrf_token": token,
         "message": message,
-        "remaining": queue_count(),
+        "remaining": queue_tally.suggestions_left(),
         "can_review": can_review,
         "can_undo": can_review and undoable,
     }
