@@ -189,3 +189,55 @@ def test_a_decision_and_its_undo_cost_few_queries(
     # released); the card put back, the count, what is left to undo, the latest stories.
     with django_assert_max_num_queries(12):
         client.post("/coverage/undo/", headers=HTMX)
+
+
+@pytest.mark.parametrize("window", [4, 200])
+def test_the_undo_answer_shows_the_undo_button_exactly_when_a_decision_is_left(
+    client_for, alice, eddie, queue, monkeypatch, window
+):
+    """The answer knows it from the undo's own statement (its next decision, and that one's
+    place among the reviewer's last records): the same as asking afresh, at the window's edge
+    too."""
+    from articles import coverage
+    from articles.views.coverage import can_undo
+
+    monkeypatch.setattr(coverage, "WINDOW", window)
+    client = client_for(alice)
+    steps = [
+        ("decide", queue[0], "reject"),
+        ("decide", queue[1], "confirm"),
+        ("decide", queue[2], "relation"),
+        ("undo",),
+        ("decide", queue[2], "reject"),
+        ("undo",),
+        ("undo",),
+        ("decide", queue[1], "reject"),
+        ("undo",),
+        ("undo",),
+        ("undo",),
+    ]
+    shown = []
+    for step in steps:
+        if step[0] == "decide":
+            _, link, action = step
+            extra = {"relation": "rewrite"} if action == "relation" else {}
+            response = decide(client, link, action, htmx=True, **extra)
+        else:
+            response = client.post("/coverage/undo/", headers=HTMX)
+            bar = oob_bar(response.content.decode())
+            shown.append('data-key="u"' in bar)
+            assert shown[-1] == can_undo(alice), (window, len(shown))
+        # With a window of 4, the third undo finds nothing left in it: q1 stays confirmed, and
+        # the decision on it as a suggestion is a 409.
+        assert response.status_code in (200, 400, 409), step
+    if window == 200:
+        assert shown == [True, True, True, True, False, False]
+    else:  # the second undo leaves the next decision at the window's edge: out of it
+        assert shown == [True, False, False, False, False, False]
+
+
+def test_undoing_a_reject_leaves_the_latest_stories_alone(client_for, alice, queue):
+    client = client_for(alice)
+    decide(client, queue[0], "reject", htmx=True)
+    html = client.post("/coverage/undo/", headers=HTMX).content.decode()
+    assert card_ids(html) == [queue[0].pk] and 'id="recent-stories"' not in html

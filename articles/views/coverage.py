@@ -469,19 +469,20 @@ def _stale(request, reason: str, status: str):
 def undo(request):
     require_annotator(request.user)
     try:
-        link = coverage.undo_last(request.user)
+        undone = coverage.undo_last_decision(request.user)
     except coverage.StaleDecision as exc:
         return _answer(request, f"Cannot undo: {exc}.", status=409, keep=True)
-    if link is None:
+    if undone is None:
         return _answer(request, "Nothing to undo.", status=400, keep=True, undoable=False)
     # The link back in the queue comes first, for the reviewer to decide again.
-    card = queue_card(link.pk) if request.htmx else None
+    card = queue_card(undone.link.pk) if request.htmx else None
     return _answer(
         request,
         "Your last decision was undone.",
         card=card,
         keep=card is None,
-        stories=True,
+        undoable=undone.more,
+        stories=CoverageLink.CONFIRMED in (undone.was, undone.link.status),
         restored=None if card is None else card.pk,
     )
 
