@@ -124,10 +124,11 @@ def _card(row) -> Card:
     )  # fmt: skip
 
 
-def queue_cards(limit: int = QUEUE_SIZE) -> tuple[list[Card], int]:
-    """The best `limit` suggestions not touching the bin, and how many there are in all."""
+def queue_cards(limit: int | None = None) -> tuple[list[Card], int]:
+    """The best `limit` (QUEUE_SIZE) suggestions not touching the bin, and how many there are
+    in all."""
     with connection.cursor() as cursor:
-        cursor.execute(QUEUE_SQL, [CoverageLink.SUGGESTED, limit])
+        cursor.execute(QUEUE_SQL, [CoverageLink.SUGGESTED, limit or QUEUE_SIZE])
         rows = cursor.fetchall()
     if not rows:
         return [], 0
