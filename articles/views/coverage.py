@@ -350,13 +350,13 @@ def _answer(
     stories=False,
     restored=None,
 ):
-    """What a decision or an undo answers. To htmx: only what changed, not the whole queue
-    (three times the queue a decision and its undo cost, and some 75 kB each): `card` (the card
-    as it now is; None takes the decided card out, `keep` leaves it as shown), the queue's bar
-    out of band (the message, the count, the undo button: `undoable` when the caller knows it),
-    and the latest stories out of band when a decision made or unmade one. `restored` names
-    the card an undo put back, for coverage.js to select. Otherwise the queue page again, or
-    the refusal as text."""  # fmt: skip
+    """What a decision or an undo answers. To htmx, only what changed: the whole queue again
+    (20 cards, some 75 kB) made a decision and its undo cost three queues. That is `card`, the
+    card as it now is (None: the decided card leaves; `keep`: it stays as shown), the queue's
+    bar out of band (message, count, undo button: `undoable` when the caller knows it), and
+    the latest stories out of band when a story was made or unmade. `restored` names the card
+    an undo put back, for coverage.js to select. A plain form post gets the queue page again,
+    or the refusal as text."""
     if not request.htmx:
         if status != 200:
             return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
