@@ -11,6 +11,7 @@ from array import array
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -815,44 +816,54 @@ def decide(user, link_id: int, status: str, relation: str | None = None, expecte
     return link
 
 
-# The reviewer's most recent link decision that no undo has undone, among their last 200 link
-# records, with what an undo needs of it, in one statement: what each undo undid is read from
-# those 200 only; reading the records whole in Python, with their JSON, was half the review
-# queue's CPU, and a second query then read the one record.
-LAST_DECISION_SQL = """
+# The reviewer's most recent link decisions that no undo has undone, among their last WINDOW
+# link records, with what an undo needs of them, in one statement: what each undo undid is read
+# from those records only; reading the records whole in Python, with their JSON, was half the
+# review queue's CPU, and a second query then read the one record. Each comes with its place
+# among those records (1 = the newest), so that an undo knows from the same statement whether
+# another decision will be left to undo after it.
+LAST_DECISIONS_SQL = """
 WITH recent AS (
   SELECT id, at, action, object_id, before, after
   FROM articles_changerecord
   WHERE user_id = %s AND subject = %s
   ORDER BY at DESC, id DESC
-  LIMIT 200
+  LIMIT {window}
 ), marked AS (
-  SELECT id, at, action, object_id, before, after, {undoes} AS undoes FROM recent
+  SELECT id, at, action, object_id, before, after, {undoes} AS undoes,
+    ROW_NUMBER() OVER (ORDER BY at DESC, id DESC) AS place
+  FROM recent
 )
-SELECT id, object_id, before, after FROM marked
+SELECT id, object_id, before, after, place FROM marked
 WHERE action <> %s
   AND id NOT IN (SELECT undoes FROM marked WHERE action = %s AND undoes IS NOT NULL)
 ORDER BY at DESC, id DESC
-LIMIT 1
+LIMIT %s
 """
+WINDOW = 200
+
+
+def _last_decisions(user, count: int) -> list[tuple[ChangeRecord, int]]:
+    """The reviewer's `count` most recent link decisions not undone, newest first, each with
+    its place among their last WINDOW link records."""
+    restore = ChangeRecord.RESTORE
+    with connection.cursor() as cursor:
+        cursor.execute(
+            LAST_DECISIONS_SQL.format(window=WINDOW, undoes=UNDOES_SQL[connection.vendor]),
+            [user.pk, LINK_SUBJECT, restore, restore, count],
+        )
+        rows = cursor.fetchall()
+    return [
+        (ChangeRecord(pk=pk, object_id=obj, before=json_value(b), after=json_value(a)), place)
+        for pk, obj, b, a, place in rows
+    ]
 
 
 def last_decision(user) -> ChangeRecord | None:
     """The reviewer's most recent link decision that has not been undone (id, object_id,
     before and after), or None."""
-    restore = ChangeRecord.RESTORE
-    with connection.cursor() as cursor:
-        cursor.execute(
-            LAST_DECISION_SQL.format(undoes=UNDOES_SQL[connection.vendor]),
-            [user.pk, LINK_SUBJECT, restore, restore],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    pk, object_id, before, after = row
-    return ChangeRecord(
-        pk=pk, object_id=object_id, before=json_value(before), after=json_value(after)
-    )
+    found = _last_decisions(user, 1)
+    return found[0][0] if found else None
 
 
 def last_decision_id(user) -> int | None:
@@ -861,12 +872,29 @@ def last_decision_id(user) -> int | None:
     return None if record is None else record.pk
 
 
+@dataclass(frozen=True)
+class Undone:
+    """What an undo did: the link as it put it back, its status before, and whether the
+    reviewer has another decision left to undo."""
+
+    link: CoverageLink
+    was: str
+    more: bool
+
+
 def undo_last(user) -> CoverageLink | None:
     """Put back the link the reviewer decided last, as it was; None if there is nothing to undo."""
+    undone = undo_last_decision(user)
+    return None if undone is None else undone.link
+
+
+def undo_last_decision(user) -> Undone | None:
+    """undo_last, saying what it did."""
     with transaction.atomic():
-        record = last_decision(user)
-        if record is None:
+        found = _last_decisions(user, 2)
+        if not found:
             return None
+        record = found[0][0]
         link = _link_for_update(record.object_id)
         if link is None:
             return None
@@ -891,7 +919,10 @@ def undo_last(user) -> CoverageLink | None:
         )
         if CoverageLink.CONFIRMED in (was["status"], link.status):
             regroup([link.article_a_id, link.article_b_id])
-    return link
+    # The next decision stays within the reviewer's last WINDOW records once this undo's own
+    # record is added only if it was within the first WINDOW - 1.
+    more = len(found) > 1 and found[1][1] < WINDOW
+    return Undone(link, was["status"], more)
 
 
 def remove_from_story(user, story: Story, article_id: int) -> int:

@@ -164,7 +164,11 @@ def test_a_stale_decision_is_refused_with_409(client_for, alice, bob, suggested)
     response = decide(client, link, "confirm", htmx=True)
     assert response.status_code == 409
     html = response.content.decode()
-    assert "already rejected" in html and '<section id="queue"' in html
+    # The bar says why; the card, no longer a suggestion, leaves (nothing to swap in for it).
+    assert "Not saved: this link is already rejected" in html
+    assert '<div id="queue-status"' in html and 'hx-swap-oob="true"' in html
+    assert 'class="link-card"' not in html and "HX-Reswap" not in response.headers
+    assert "1 suggestion to review" in html
     link.refresh_from_db()
     assert (link.status, link.reviewed_by) == (CoverageLink.REJECTED, bob)
 
@@ -368,7 +372,10 @@ def test_cards_show_a_retitled_article_and_each_reviewers_own_csrf_token(alice, 
         assert len(tokens) == 1  # one token a page: the cards', the undo form's, htmx's
         secrets.append(_unmask_cipher_token(tokens.pop()))
     assert secrets[0] != secrets[1]
-    assert 'aria-label="Suggested link 1"' in html and 'aria-label="Suggested link 2"' in html
+    # A card is named by its two titles (decisions and undo move cards without renumbering).
+    first = suggested[0].pk
+    assert f'aria-labelledby="link-{first}-a link-{first}-b"' in html
+    assert f'<h2 class="side-title" id="link-{first}-a"><a href="/articles/' in html
 
 
 def test_a_decision_answers_with_the_queue_and_its_undo_button_in_few_queries(

@@ -1,5 +1,6 @@
 """Coverage review: the queue of suggested links, decisions on them, and the story pages."""
 
+import json
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -10,11 +11,12 @@ from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from .. import coverage
+from .. import coverage, queue_tally
 from ..models import Article, CoverageLink, Outlet, Story
 from ..plain_sql import json_value, placeholders
 from ..roles import can_annotate, can_edit_corpus, require_annotator, require_editor
@@ -35,25 +37,33 @@ NOT_BINNED = """
   l.article_a_id NOT IN (SELECT id FROM articles_article WHERE deleted_at IS NOT NULL)
   AND l.article_b_id NOT IN (SELECT id FROM articles_article WHERE deleted_at IS NOT NULL)"""
 
-# The best suggestions, with the count of all of them on every row (one statement, one count:
-# an uncorrelated subquery runs once). No row means no suggestion, so a count of 0. The count's
-# status is written in, not a parameter: only then can a prepared statement's generic plan use
-# the partial index of suggestions (link_suggested_pairs).
-QUEUE_SQL = f"""
+# What a card shows of a link and its two articles, with their outlets.
+CARD_SQL = """
 SELECT l.id, l.relation, l.status, l.score, l.evidence,
   a.id, a.title, a.published, a.published_has_time, oa.name,
-  b.id, b.title, b.published, b.published_has_time, ob.name,
-  (SELECT COUNT(*) FROM articles_coveragelink l
-   WHERE l.status = '{CoverageLink.SUGGESTED}' AND {NOT_BINNED})
+  b.id, b.title, b.published, b.published_has_time, ob.name{extra}
 FROM articles_coveragelink l
 JOIN articles_article a ON a.id = l.article_a_id
 LEFT JOIN articles_outlet oa ON oa.id = a.outlet_id
 JOIN articles_article b ON b.id = l.article_b_id
 LEFT JOIN articles_outlet ob ON ob.id = b.outlet_id
-WHERE l.status = %s AND {NOT_BINNED}
+"""
+
+# The best suggestions, with how many there are in all (the tally's sum, and its rows: see
+# queue_tally) on every row: uncorrelated subqueries run once. No row means no suggestion.
+QUEUE_SQL = (
+    CARD_SQL.format(
+        extra=f",\n  (SELECT COALESCE(SUM(delta), 0) FROM {queue_tally.TABLE}),"
+        f" (SELECT COUNT(*) FROM {queue_tally.TABLE})"
+    )
+    + f"""WHERE l.status = %s AND {NOT_BINNED}
 ORDER BY l.score DESC, l.id
 LIMIT %s
 """
+)
+
+# One link's card, while it is still in the queue: what a relation change or an undo answers.
+ONE_CARD_SQL = CARD_SQL.format(extra="") + f"WHERE l.id = %s AND l.status = %s AND {NOT_BINNED}"
 
 LATEST_STORIES_SQL = "SELECT id, title FROM articles_story ORDER BY id DESC LIMIT 5"
 
@@ -103,21 +113,37 @@ def _evidence(value) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def queue_cards(limit: int = QUEUE_SIZE) -> tuple[list[Card], int]:
-    """The best `limit` suggestions not touching the bin, and how many there are in all."""
-    suggested = CoverageLink.SUGGESTED
+def _card(row) -> Card:
+    (pk, relation, status, score, evidence,
+     a, a_title, a_when, a_has_time, a_outlet,
+     b, b_title, b_when, b_has_time, b_outlet) = row[:15]  # fmt: skip
+    return Card(
+        pk, relation, status, score, evidence,
+        Side(a, a_title, a_outlet or "", _published(a_when, a_has_time)),
+        Side(b, b_title, b_outlet or "", _published(b_when, b_has_time)),
+    )  # fmt: skip
+
+
+def queue_cards(limit: int | None = None) -> tuple[list[Card], int]:
+    """The best `limit` (QUEUE_SIZE) suggestions not touching the bin, and how many there are
+    in all."""
     with connection.cursor() as cursor:
-        cursor.execute(QUEUE_SQL, [suggested, limit])
+        cursor.execute(QUEUE_SQL, [CoverageLink.SUGGESTED, limit or QUEUE_SIZE])
         rows = cursor.fetchall()
-    cards = [
-        Card(pk, relation, status, score, evidence,
-             Side(a, a_title, a_outlet or "", _published(a_when, a_has_time)),
-             Side(b, b_title, b_outlet or "", _published(b_when, b_has_time)))
-        for (pk, relation, status, score, evidence,
-             a, a_title, a_when, a_has_time, a_outlet,
-             b, b_title, b_when, b_has_time, b_outlet, _) in rows
-    ]  # fmt: skip
-    return cards, rows[0][-1] if rows else 0
+    if not rows:
+        return [], 0
+    remaining, tally_rows = rows[0][-2:]
+    if tally_rows > queue_tally.FOLD_AT:
+        queue_tally.fold()
+    return [_card(row) for row in rows], int(remaining)
+
+
+def queue_card(pk: int) -> Card | None:
+    """The link's card if it is in the queue (suggested, not touching the bin), else None."""
+    with connection.cursor() as cursor:
+        cursor.execute(ONE_CARD_SQL, [pk, CoverageLink.SUGGESTED])
+        row = cursor.fetchone()
+    return None if row is None else _card(row)
 
 
 def latest_stories() -> list[StoryRow]:
@@ -131,13 +157,10 @@ def can_undo(user) -> bool:
     return coverage.last_decision_id(user) is not None
 
 
-def _queue_context(request, message="", undoable=None):
-    """The queue's context; `undoable`, when the caller knows it (a decision was just saved),
-    spares reading whether the reviewer has a decision to undo."""
+def _queue_context(request):
+    """The queue's context: its cards, the bar above them and the latest stories."""
     cards, remaining = queue_cards()
     can_review = can_annotate(request.user)
-    if can_review and undoable is None:
-        undoable = can_undo(request.user)
     # One CSRF token for the cards, the undo form and the page's hx-headers: each new one
     # costs a masking.
     token = get_token(request)
@@ -147,16 +170,16 @@ def _queue_context(request, message="", undoable=None):
         "cards": cards_html(cards, can_review, token if can_review else ""),
         "remaining": remaining,
         "can_review": can_review,
-        "can_undo": can_review and undoable,
+        "can_undo": can_review and can_undo(request.user),
         "stories": latest_stories(),
-        "message": message,
+        "message": "",
     }
 
 
-def _side_html(side: Side) -> str:
+def _side_html(side: Side, title_id: str) -> str:
     return (
         '<div class="side">\n'
-        f'<h2 class="side-title"><a href="{escape(reader_url(side.pk))}">'
+        f'<h2 class="side-title" id="{title_id}"><a href="{escape(reader_url(side.pk))}">'
         f"{escape(side.title)}</a></h2>\n"
         f'<p class="meta">{escape(side.outlet or "no outlet")} · '
         f"{escape(side.published or 'no date')}</p>\n"
@@ -274,30 +297,36 @@ def _card_evidence_html(evidence) -> tuple[str, str]:
     return _evidence_html(_evidence(evidence))
 
 
-# Where a card's markup takes the request's CSRF input and its place in the queue: comments,
-# which no escaped text can make (escape() turns "<" into "&lt;").
-CSRF_SLOT, PLACE_SLOT = "<!--csrf-->", "<!--place-->"
+# Where a card's markup takes the request's CSRF input: a comment, which no escaped text can make
+# (escape() turns "<" into "&lt;").
+CSRF_SLOT = "<!--csrf-->"
 
 
 def _card_markup(link: Card, can_review: bool) -> str:
-    """A card's HTML with CSRF_SLOT and PLACE_SLOT still to fill in."""
+    """A card's HTML with CSRF_SLOT still to fill in. A card is named by its two titles, not by
+    its place in the queue: decisions take cards out and undo puts them back without
+    re-rendering the others."""
     head, body = _card_evidence_html(link.evidence)
+    pk = int(link.pk)
     parts = [
-        f'<article class="link-card" id="link-{int(link.pk)}" data-link="{int(link.pk)}"'
-        f' tabindex="-1" aria-label="Suggested link {PLACE_SLOT}">',
+        f'<article class="link-card" id="link-{pk}" data-link="{pk}" tabindex="-1"'
+        f' aria-labelledby="link-{pk}-a link-{pk}-b">',
         '<header class="link-head"><span class="score" title="How sure the linker is">'
         f"score {_two_places(link.score)}</span>\n"
         f'<span class="relation badge">{escape(link.relation)}</span>{head}</header>',
         '<div class="side-by-side">\n'
-        + _side_html(link.article_a)
+        + _side_html(link.article_a, f"link-{pk}-a")
         + "\n"
-        + _side_html(link.article_b)
+        + _side_html(link.article_b, f"link-{pk}-b")
         + f"\n</div>{body}",
     ]
     if can_review:
         url = escape(url_for("articles-coverage-decide", link.pk))
+        # The answer is this card as it now is, or nothing when the decision took it out of
+        # the queue; the queue's bar comes with it out of band.
         form = (
-            f'method="post" action="{url}" hx-post="{url}" hx-target="#queue" hx-swap="outerHTML"'
+            f'method="post" action="{url}" hx-post="{url}" hx-target="#link-{pk}"'
+            ' hx-swap="outerHTML"'
         )
         expected = f'<input type="hidden" name="expected" value="{escape(link.status)}">'
         buttons = RELATION_BUTTONS.get(link.relation) or _relation_buttons(link.relation)
@@ -332,26 +361,63 @@ def cards_html(cards: list[Card], can_review: bool, csrf_token: str) -> SafeStri
     link's evidence goes through escape(); the markup is the one coverage.js acts on."""
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
     html = []
-    for n, link in enumerate(cards, start=1):
+    for link in cards:
         try:
             markup = _stored_card_markup(link, can_review)
         except TypeError:  # evidence that is not text (unhashable): made afresh
             markup = _card_markup(link, can_review)
-        html.append(markup.replace(CSRF_SLOT, csrf).replace(PLACE_SLOT, str(n)))
+        html.append(markup.replace(CSRF_SLOT, csrf))
     return mark_safe("\n".join(html))  # every part escaped in _card_markup
 
 
-def _queue_response(request, message="", status=200, undoable=None):
-    if request.htmx:
-        return render(
-            request,
-            "articles/coverage/queue.html#queue",
-            _queue_context(request, message, undoable),
-            status=status,
-        )
-    if status != 200:
-        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
-    return redirect("articles-coverage")
+STATUS_PARTIAL = "articles/coverage/queue.html#status"
+STORIES_PARTIAL = "articles/coverage/queue.html#stories"
+
+
+def _answer(
+    request,
+    message="",
+    status=200,
+    *,
+    card=None,
+    keep=False,
+    undoable=None,
+    stories=False,
+    restored=None,
+):
+    """What a decision or an undo answers. To htmx, only what changed: the whole queue again
+    (20 cards, some 75 kB) made a decision and its undo cost three queues. That is `card`, the
+    card as it now is (None: the decided card leaves; `keep`: it stays as shown), the queue's
+    bar out of band (message, count, undo button: `undoable` when the caller knows it), and
+    the latest stories out of band when a story was made or unmade. `restored` names the card
+    an undo put back, for coverage.js to select. A plain form post gets the queue page again,
+    or the refusal as text."""
+    if not request.htmx:
+        if status != 200:
+            return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+        return redirect("articles-coverage")
+    can_review = can_annotate(request.user)
+    if can_review and undoable is None:
+        undoable = can_undo(request.user)
+    token = get_token(request)
+    context = {
+        "oob": True,
+        "csrf_token": token,
+        "message": message,
+        "remaining": queue_tally.suggestions_left(),
+        "can_review": can_review,
+        "can_undo": can_review and undoable,
+    }
+    parts = [cards_html([card], can_review, token)] if card is not None else []
+    parts.append(render_to_string(STATUS_PARTIAL, context))
+    if stories:
+        parts.append(render_to_string(STORIES_PARTIAL, {"oob": True, "stories": latest_stories()}))
+    response = HttpResponse("\n".join(parts), status=status)
+    if keep:
+        response["HX-Reswap"] = "none"  # the out-of-band bar is still swapped
+    if restored is not None:
+        response["HX-Trigger-After-Settle"] = json.dumps({"coverage:restored": {"link": restored}})
+    return response
 
 
 @require_GET
@@ -394,47 +460,67 @@ def decide(request, pk):
     relation = request.POST.get("relation") or None
     expected = request.POST.get("expected", "")
     if relation is not None and relation not in RELATIONS:
-        return _queue_response(request, "Unknown relation.", status=400)
+        return _answer(request, "Unknown relation.", status=400, keep=True)
     if action == "relation":
         if relation is None:
-            return _queue_response(request, "Choose a relation.", status=400)
+            return _answer(request, "Choose a relation.", status=400, keep=True)
         status = link.status
     elif action in DECISIONS:
         status = DECISIONS[action]
     else:
-        return _queue_response(request, "Unknown decision.", status=400)
+        return _answer(request, "Unknown decision.", status=400, keep=True)
     # A reviewer who saw the link as suggested, while another confirmed it meanwhile, made a
-    # stale decision (409, the queue refreshed), not an attempt to split a story (403).
-    # coverage.decide checks again under the row lock; this only picks the right answer.
+    # stale decision (409: the card leaves the queue, with why), not an attempt to split a
+    # story (403). coverage.decide checks again under the row lock; this only picks the answer.
     if expected and link.status != expected:
-        message = f"Not saved: this link is already {link.status}. The queue has been refreshed."
-        return _queue_response(request, message, 409)
+        return _stale(request, f"this link is already {link.status}", link.status)
     # Taking a link out of a story splits the story: that is an editor's call.
     if link.status == CoverageLink.CONFIRMED and status != CoverageLink.CONFIRMED:
         require_editor(request.user)
     try:
         coverage.decide(request.user, link.pk, status, relation, expected=expected)
     except coverage.StaleDecision as exc:
-        return _queue_response(request, f"Not saved: {exc}. The queue has been refreshed.", 409)
+        # Changed under the lock: no longer `expected`, so no longer what the card showed.
+        return _stale(request, str(exc), "")
     if request.POST.get("next") == "story":
         # The story the decision left the first article in (a split may have made a new one).
         story = Article.objects.filter(pk=link.article_a_id).values_list("story_id", flat=True)
         story_id = story.first()
         if story_id:
             return redirect("articles-story", story_id)
-    return _queue_response(request, undoable=True)  # the decision just saved
+    # A relation change leaves the link in the queue: its card comes back with the new one.
+    card = queue_card(link.pk) if status == CoverageLink.SUGGESTED and request.htmx else None
+    stories = CoverageLink.CONFIRMED in (link.status, status)  # a story made or unmade
+    return _answer(request, card=card, undoable=True, stories=stories)
+
+
+def _stale(request, reason: str, status: str):
+    """409: another reviewer decided the link first. Its card leaves the queue unless the link
+    is (again) a suggestion."""
+    message = f"Not saved: {reason}. Another reviewer decided it first."
+    return _answer(request, message, 409, keep=status == CoverageLink.SUGGESTED)
 
 
 @require_POST
 def undo(request):
     require_annotator(request.user)
     try:
-        link = coverage.undo_last(request.user)
+        undone = coverage.undo_last_decision(request.user)
     except coverage.StaleDecision as exc:
-        return _queue_response(request, f"Cannot undo: {exc}.", status=409)
-    if link is None:
-        return _queue_response(request, "Nothing to undo.", status=400)
-    return _queue_response(request, "Your last decision was undone.")
+        return _answer(request, f"Cannot undo: {exc}.", status=409, keep=True)
+    if undone is None:
+        return _answer(request, "Nothing to undo.", status=400, keep=True, undoable=False)
+    # The link back in the queue comes first, for the reviewer to decide again.
+    card = queue_card(undone.link.pk) if request.htmx else None
+    return _answer(
+        request,
+        "Your last decision was undone.",
+        card=card,
+        keep=card is None,
+        undoable=undone.more,
+        stories=CoverageLink.CONFIRMED in (undone.was, undone.link.status),
+        restored=None if card is None else card.pk,
+    )
 
 
 # The story page's statements written out, with only the columns it shows: the querysets

@@ -1,9 +1,16 @@
 // Coverage review keyboard: j/k or s move between suggested links, c confirms, x rejects,
 // 1-5 change the relation, u undoes. Loaded as a file (the CSP forbids inline scripts).
+//
+// A decision answers with its card as it now is (a relation change) or nothing (the card
+// leaves), and the queue's bar out of band; an undo puts the card it restored first. So the
+// cards on the page are the ones it was given, less those decided: when none is left, the
+// queue is asked for again.
 (function () {
   "use strict";
 
   const skipped = new Set();
+  // Where the current card was when a decision was sent: the card that takes its place is next.
+  let place = 0;
 
   function typing(event) {
     const el = event.target;
@@ -20,7 +27,7 @@
 
   // Right after a swap no card is current yet: act on the first one not skipped.
   function currentOrFirst() {
-    if (!current()) selectFirst();
+    if (!current()) selectFrom(0);
     return current();
   }
 
@@ -39,10 +46,11 @@
     select(list[Math.max(0, Math.min(list.length - 1, i + step))]);
   }
 
-  // After a decision the queue is re-rendered: start at the first link not skipped.
-  function selectFirst() {
+  // The first card not skipped from position `i` on, else the first not skipped at all.
+  function selectFrom(i) {
     const list = cards();
-    select(list.find((el) => !skipped.has(el.dataset.link)) || list[0]);
+    const open = (el) => !skipped.has(el.dataset.link);
+    select(list.slice(i).find(open) || list.find(open) || list[Math.min(i, list.length - 1)]);
   }
 
   function skip(card) {
@@ -57,6 +65,14 @@
     const button = (card || document).querySelector('button[data-key="' + key + '"]');
     if (button) button.click();
     return Boolean(button);
+  }
+
+  // Every card decided: ask for the queue again (it says so itself when nothing is left).
+  function refill() {
+    const queue = document.getElementById("queue");
+    if (!queue || cards().length || queue.querySelector(".empty")) return;
+    place = 0;
+    htmx.ajax("GET", window.location.pathname, { target: "#queue", swap: "outerHTML" });
   }
 
   document.addEventListener("keydown", function (event) {
@@ -83,7 +99,14 @@
     if (card && !card.classList.contains("current")) select(card);
   });
 
-  // A refused decision (400, 409) comes back as the refreshed queue with a message: show it.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (!event.target.closest || !event.target.closest("#queue")) return;
+    const i = cards().indexOf(current());
+    if (i >= 0) place = i;
+  });
+
+  // A refused decision (400, 409) comes back with the queue's bar saying why (and, for a 409,
+  // without the card another reviewer decided first): show it.
   document.addEventListener("htmx:beforeSwap", function (event) {
     const status = event.detail.xhr.status;
     if (status === 400 || status === 409) {
@@ -92,9 +115,24 @@
     }
   });
 
-  document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.detail.target && event.detail.target.id === "queue") selectFirst();
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!document.getElementById("queue")) return;
+    if (!current() && cards().length) selectFrom(place);
+    refill();
   });
 
-  document.addEventListener("DOMContentLoaded", selectFirst);
+  // An undo put its card back first (replacing the one shown, if it still was): select it.
+  document.addEventListener("coverage:restored", function (event) {
+    const id = String(event.detail.link);
+    const copies = cards().filter((el) => el.dataset.link === id);
+    copies.slice(1).forEach((el) => el.remove());
+    const empty = document.querySelector("#queue .empty");
+    if (empty) empty.remove();
+    skipped.delete(id);
+    select(copies[0]);
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    selectFrom(0);
+  });
 })();
