@@ -199,8 +199,14 @@ SELECT a.id, a.title, a.title_derived, a.published, a.published_has_time, o.name
      WHERE (l.article_a_id = a.id OR l.article_b_id = a.id) AND l.status <> %s
        AND other.deleted_at IS NULL)
 FROM articles_article a LEFT JOIN articles_outlet o ON o.id = a.outlet_id
-WHERE a.id IN ({ids})
+WHERE a.id {ids}
 """
+# On PostgreSQL the ids go as one array in text: the statement then has the same text and
+# parameter types on every page, so psycopg prepares it at its 5th use on a connection and
+# PostgreSQL stops planning it per request. With an IN list of ints, psycopg sent each id as
+# int2, int4 or int8 by its size: a new signature on nearly every page, never prepared, and
+# planning took longer than running it (5.2 ms against 2.2 ms under load).
+PG_IDS = "= ANY(CAST(%s AS bigint[]))"
 
 
 @dataclass
@@ -232,9 +238,14 @@ def page_rows(ids):
     """The page's articles with their counts, in the order of `ids`: one query, no bodies."""
     if not ids:
         return []
-    sql = PAGE_ROWS_SQL.format(ids=placeholders(len(ids)))
+    if connection.vendor == "postgresql":
+        sql = PAGE_ROWS_SQL.format(ids=PG_IDS)
+        params = [CoverageLink.REJECTED, "{" + ",".join(str(int(pk)) for pk in ids) + "}"]
+    else:
+        sql = PAGE_ROWS_SQL.format(ids=f"IN ({placeholders(len(ids))})")
+        params = [CoverageLink.REJECTED, *ids]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [CoverageLink.REJECTED, *ids])
+        cursor.execute(sql, params)
         found = {
             row[0]: ListRow(*row[:2], bool(row[2]), row[3], bool(row[4]), *row[5:])
             for row in cursor.fetchall()
