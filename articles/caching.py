@@ -52,8 +52,18 @@ LINKS = "links"
 LABELS = "labels"
 # The order in which a writer takes the version rows it moves (see the module's docstring).
 VERSION_ORDER = (ARTICLES, QUOTES, LINKS)
-# The articles_article columns a cached list depends on (story_id deliberately not).
-LIST_COLUMNS = ("deleted_at", "published", "outlet_id", "language", "title", "body")
+# The articles_article columns a cached list depends on (story_id deliberately not): which
+# articles it shows, in what order, and what its kept rows show of them.
+LIST_COLUMNS = (
+    "deleted_at",
+    "published",
+    "outlet_id",
+    "language",
+    "title",
+    "body",
+    "title_derived",
+    "published_has_time",
+)
 
 # Each change draws a new random number rather than adding one: a table emptied and refilled
 # (a test flush), or a restored backup, puts back an old number, and counting up from it would

@@ -103,6 +103,19 @@ def test_the_same_list_again_is_shown_from_the_cache(reader):
     assert "<html" in full and "Second" in full
 
 
+def test_the_filter_form_is_made_once_for_each_query_string(reader):
+    add("First", 1)
+    first = reader.get("/", {"q": "talks", "language": "en"})
+    assert 'value="talks"' in first.text and 'value="en"' in first.text
+    assert "filters" in [t.name for t in first.templates]
+    again = reader.get("/", {"q": "talks", "language": "en"})
+    main = lambda response: response.text.split("<main")[1].split("</main>")[0]  # noqa: E731
+    assert main(again) == main(first)
+    assert "filters" not in [t.name for t in again.templates]
+    other = reader.get("/", {"q": "grain"}).text
+    assert 'value="grain"' in other and 'value="talks"' not in other and 'value="en"' not in other
+
+
 def test_a_label_and_its_removal_show_in_the_counts_and_the_unlabelled_filter(
     reader, analyst, label
 ):
@@ -188,6 +201,16 @@ def test_an_import_shows_its_articles_with_their_quotes(reader):
     assert shown[article.title] == article.quotes.count() >= 1
     name = article.quotes.exclude(speaker=None).first().speaker.name
     assert [r[0] for r in rows(reader, speaker=name)] == [article.title]
+
+
+def test_a_row_shows_a_changed_title_badge_and_date_format_at_once(reader):
+    article = add("Quoted", 1)
+    assert "derived title" not in reader.get("/", **HTMX).text
+    assert "2024-01-01 12:00" not in reader.get("/", **HTMX).text
+    Article.objects.filter(pk=article.pk).update(title_derived=True)
+    assert "derived title" in reader.get("/", **HTMX).text
+    Article.objects.filter(pk=article.pk).update(published_has_time=True)
+    assert "2024-01-01 12:00" in reader.get("/", **HTMX).text
 
 
 def test_each_change_moves_the_version_the_list_reads_it_under(analyst, label):

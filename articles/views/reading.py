@@ -337,8 +337,22 @@ def article_list(request):
     context["page"], context["results"] = shown
     if request.htmx and not request.htmx.history_restore_request:
         return HttpResponse(context["results"])
-    context["outlet_options"] = outlet_options(f.outlet, versions[0] if versions else None)
+    context["filter_form"] = filter_form(request, context, versions[0] if versions else None)
     return render(request, "articles/list.html", context)
+
+
+def filter_form(request, context: dict, version: int | None) -> SafeString:
+    """The search and filter form as the query string fills it in, kept per process under the
+    articles version (its outlets; nothing else in it comes from the database)."""
+
+    def make():
+        options = outlet_options(context["filters"].outlet, version)
+        return render_to_string(
+            "articles/list.html#filters", {**context, "outlet_options": options}, request
+        )
+
+    key = ("form", request.META.get("QUERY_STRING", ""))
+    return caching.remembered(caching.RESULTS, version, key, make, size=len)
 
 
 def list_page(f: ListFilters, parsed: search.ParsedQuery, versions: tuple | None) -> Page:
