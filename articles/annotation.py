@@ -5,6 +5,7 @@ adjudication. Each change writes its ChangeRecord here, where it is made (signal
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from . import caching
 from .models import (
     Adjudication,
     ChangeRecord,
@@ -288,6 +289,9 @@ def create_quote(user, article, start: int, end: int, text: str) -> Quote:
 
 
 def _quote_for_update(quote_id):
+    # The 'quotes' version first, then the row (see articles.caching): a speaker merge holds
+    # the version while it moves quotes, and would wait for this row while this waited for it.
+    caching.take(caching.QUOTES)
     # Lock the quote row only: the speaker is an outer join, which PostgreSQL cannot lock.
     return (
         Quote.objects.select_for_update(of=("self",))

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from . import caching
 from .models import (
     Adjudication,
     Article,
@@ -132,6 +133,7 @@ def _set_binned(user, article_ids, binned: bool) -> int:
     changed = 0
     now = timezone.now()
     with transaction.atomic():
+        caching.take(caching.ARTICLES)  # before the rows it locks (see articles.caching)
         for article in Article.objects.select_for_update().filter(
             pk__in=list(article_ids), deleted_at__isnull=binned
         ):
@@ -173,6 +175,9 @@ def delete_for_good(article_ids, archive: str = "") -> int:
 
     ids = list(article_ids)
     with transaction.atomic():
+        # Deleting an article deletes its quotes, labels and links before it: the versions in
+        # their one order first, as an import takes them (see articles.caching).
+        caching.take(*caching.VERSION_ORDER)
         articles = list(
             Article.objects.select_for_update()
             .filter(pk__in=ids, deleted_at__isnull=False)

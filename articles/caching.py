@@ -18,10 +18,26 @@ update, delete or truncate of either table: the reader and the label request kee
 label sets per process under it, instead of reading them on every request. They change rarely
 (an admin edits them), so there is one entry at a time.
 
+Quotes have a version of their own ('quotes'): any insert, delete or truncate of quotes, stance
+labels, speakers or their aliases, and any update of the columns the list reads from them
+(which article and speaker a quote has, whether it is deleted; which quote a label is on; a
+speaker's or alias's name and speaker). Lists by speaker or by unlabelled quotes, and the
+list's quote and labelled counts, are cached under it (with the articles version).
+
+Coverage links have one too ('links'): any insert, delete or truncate of links, and an update
+that moves a link into or out of "rejected" or to other articles, the only changes the list's
+coverage counts see (a confirmation does not move it, so the busy review queue mostly leaves
+it alone). The list's rows, counts and all, are cached under the three versions together.
+
+Writers that change more than one kind take the version rows in one order, VERSION_ORDER
+(articles, quotes, links), as an import does by writing articles, then speakers and quotes,
+then links. A writer that locks rows before it changes them (select_for_update) takes its
+version first (`take`): otherwise it could hold a row that a writer already holding the
+version waits for, while it waits for the version itself.
+
 `story_id` is left out on purpose: coverage decisions change it all the time. So lists filtered
-by story are not cached, nor are those filtered by speaker or unlabelled quotes (they depend on
-other tables). Nothing is cached inside a transaction: what it saw may still be rolled back,
-and a rolled-back version number is handed out again.
+by story are not cached. Nothing is cached inside a transaction: what it saw may still be
+rolled back, and a rolled-back version number is handed out again.
 """
 
 import threading
@@ -31,9 +47,23 @@ from django.db import connection
 from django.db.models.expressions import RawSQL
 
 ARTICLES = "articles"
+QUOTES = "quotes"
+LINKS = "links"
 LABELS = "labels"
-# The articles_article columns a cached list depends on (story_id deliberately not).
-LIST_COLUMNS = ("deleted_at", "published", "outlet_id", "language", "title", "body")
+# The order in which a writer takes the version rows it moves (see the module's docstring).
+VERSION_ORDER = (ARTICLES, QUOTES, LINKS)
+# The articles_article columns a cached list depends on (story_id deliberately not): which
+# articles it shows, in what order, and what its kept rows show of them.
+LIST_COLUMNS = (
+    "deleted_at",
+    "published",
+    "outlet_id",
+    "language",
+    "title",
+    "body",
+    "title_derived",
+    "published_has_time",
+)
 
 # Each change draws a new random number rather than adding one: a table emptied and refilled
 # (a test flush), or a restored backup, puts back an old number, and counting up from it would
@@ -55,69 +85,116 @@ def _pg_bump_function(function, name):
     )
 
 
-def _pg_setup():
-    columns = ", ".join(LIST_COLUMNS)
-    return [
-        _pg_bump_function("articles_articles_changed", ARTICLES),
-        # Once per statement, not per row: a bulk import of 2,000 articles bumps once. BEFORE,
-        # so a statement queues for the version row before it locks any article: an admin
-        # edit waiting behind an import never holds an article that the import's story
-        # grouping then waits for (a deadlock if the version came after the row).
-        "CREATE OR REPLACE TRIGGER articles_article_version BEFORE INSERT OR DELETE OR"
-        f" UPDATE OF {columns} ON articles_article"
-        " FOR EACH STATEMENT EXECUTE FUNCTION articles_articles_changed()",
-        "CREATE OR REPLACE TRIGGER articles_article_version_truncate BEFORE TRUNCATE"
-        " ON articles_article FOR EACH STATEMENT EXECUTE FUNCTION articles_articles_changed()",
-        "CREATE OR REPLACE TRIGGER articles_outlet_version BEFORE INSERT OR DELETE OR UPDATE"
-        " OR TRUNCATE ON articles_outlet"
-        " FOR EACH STATEMENT EXECUTE FUNCTION articles_articles_changed()",
-        _pg_bump_function("articles_labels_changed", LABELS),
-        *(
-            f"CREATE OR REPLACE TRIGGER {table}_version BEFORE INSERT OR DELETE OR UPDATE"
-            f" OR TRUNCATE ON {table}"
-            " FOR EACH STATEMENT EXECUTE FUNCTION articles_labels_changed()"
-            for table in LABEL_TABLES
-        ),
-    ]
-
-
 # The tables whose rows make the label sets the reader offers.
 LABEL_TABLES = ("articles_labelset", "articles_label")
+# The tables that move the 'quotes' version, and the columns whose update does (what lists by
+# speaker or unlabelled quotes, and the quote and labelled counts, read).
+QUOTE_TABLES = {
+    "articles_quote": ("article_id", "speaker_id", "deleted_at"),
+    "articles_stanceannotation": ("quote_id",),
+    "articles_speaker": ("name",),
+    "articles_speakeralias": ("name", "speaker_id"),
+}
+LINK_COLUMNS = ("status", "article_a_id", "article_b_id")
+# A link's update moves the 'links' version only when the list's coverage count can change.
+LINK_UPDATE_COUNTS = (
+    "(OLD.status = 'rejected') <> (NEW.status = 'rejected')"
+    " OR OLD.article_a_id <> NEW.article_a_id OR OLD.article_b_id <> NEW.article_b_id"
+)
+# Each version's PostgreSQL trigger function.
+PG_FUNCTIONS = {
+    ARTICLES: "articles_articles_changed",
+    LABELS: "articles_labels_changed",
+    QUOTES: "articles_quotes_changed",
+    LINKS: "articles_links_changed",
+}
+
+
+def _pg_statement_trigger(name, table, events, version):
+    # Once per statement, not per row: a bulk import of 2,000 articles bumps once. BEFORE, so
+    # a statement queues for the version row before it locks any row of its own: an admin edit
+    # waiting behind an import never holds an article that the import's story grouping then
+    # waits for (a deadlock if the version came after the row).
+    return (
+        f"CREATE OR REPLACE TRIGGER {name} BEFORE {events} ON {table}"
+        f" FOR EACH STATEMENT EXECUTE FUNCTION {PG_FUNCTIONS[version]}()"
+    )
+
+
+def _pg_triggers():
+    """(trigger name, table, CREATE statement) of every version trigger."""
+    columns = ", ".join(LIST_COLUMNS)
+    triggers = [
+        ("articles_article_version", "articles_article",
+         f"INSERT OR DELETE OR UPDATE OF {columns}", ARTICLES),
+        ("articles_article_version_truncate", "articles_article", "TRUNCATE", ARTICLES),
+        ("articles_outlet_version", "articles_outlet",
+         "INSERT OR DELETE OR UPDATE OR TRUNCATE", ARTICLES),
+        *((f"{table}_version", table, "INSERT OR DELETE OR UPDATE OR TRUNCATE", LABELS)
+          for table in LABEL_TABLES),
+        *((f"{table}_version", table,
+           f"INSERT OR DELETE OR UPDATE OF {', '.join(cols)} OR TRUNCATE", QUOTES)
+          for table, cols in QUOTE_TABLES.items()),
+        ("articles_coveragelink_version", "articles_coveragelink",
+         "INSERT OR DELETE OR TRUNCATE", LINKS),
+    ]  # fmt: skip
+    out = [(name, table, _pg_statement_trigger(name, table, events, version))
+           for name, table, events, version in triggers]  # fmt: skip
+    # A row trigger with a condition: confirming a suggestion (most of the review queue's
+    # decisions) leaves the counts, and so the version, as they were. AFTER: the decision has
+    # locked its link already (select_for_update) when it updates it.
+    out.append((
+        "articles_coveragelink_status_version", "articles_coveragelink",
+        "CREATE OR REPLACE TRIGGER articles_coveragelink_status_version"
+        f" AFTER UPDATE OF {', '.join(LINK_COLUMNS)} ON articles_coveragelink"
+        f" FOR EACH ROW WHEN ({LINK_UPDATE_COUNTS})"
+        f" EXECUTE FUNCTION {PG_FUNCTIONS[LINKS]}()",
+    ))  # fmt: skip
+    return out
+
+
+def _pg_setup():
+    functions = [_pg_bump_function(function, name) for name, function in PG_FUNCTIONS.items()]
+    return [*functions, *(statement for _, _, statement in _pg_triggers())]
 
 
 def _sqlite_setup():
     # SQLite has row triggers only; writers are serialised there anyway.
-    events = {
-        "insert": "INSERT",
-        "delete": "DELETE",
-        "update": "UPDATE OF " + ", ".join(LIST_COLUMNS),
-    }
     # Dropped and made again (SQLite has no CREATE OR REPLACE TRIGGER), so a database made by
     # an older version of these triggers gets the current ones at the next migrate.
     statements = []
-    for table, (prefix, name) in SQLITE_TABLES.items():
-        body = "; ".join(s.format(name=name, random=SQLITE_RANDOM) for s in _BUMP)
-        for kind, event in events.items():
-            if table != "articles_article" and kind == "update":
-                event = "UPDATE"  # any column of an outlet, a label set or a label
-            statements.append(f"DROP TRIGGER IF EXISTS {prefix}_{kind}")
-            statements.append(
-                f"CREATE TRIGGER {prefix}_{kind} AFTER {event} ON {table} BEGIN {body}; END"
-            )
+    for name, table, event, when, version in _sqlite_triggers():
+        body = "; ".join(s.format(name=version, random=SQLITE_RANDOM) for s in _BUMP)
+        when = f" WHEN {when}" if when else ""
+        statements.append(f"DROP TRIGGER IF EXISTS {name}")
+        statements.append(f"CREATE TRIGGER {name} AFTER {event} ON {table}{when} BEGIN {body}; END")
     return statements
 
 
-# Each table's trigger name prefix, and the version its changes move on.
+# Each table's trigger name prefix, the version its changes move on, and the columns whose
+# update does (None: any column).
 SQLITE_TABLES = {
-    "articles_article": ("articles_article_version", ARTICLES),
-    "articles_outlet": ("articles_outlet_version", ARTICLES),
-    **{table: (f"{table}_version", LABELS) for table in LABEL_TABLES},
+    "articles_article": ("articles_article_version", ARTICLES, LIST_COLUMNS),
+    "articles_outlet": ("articles_outlet_version", ARTICLES, None),
+    **{table: (f"{table}_version", LABELS, None) for table in LABEL_TABLES},
+    **{table: (f"{table}_version", QUOTES, cols) for table, cols in QUOTE_TABLES.items()},
+    "articles_coveragelink": ("articles_coveragelink_version", LINKS, LINK_COLUMNS),
 }
-SQLITE_TRIGGERS = tuple(
-    f"{prefix}_{kind}"
-    for prefix, _ in SQLITE_TABLES.values()
-    for kind in ("insert", "delete", "update")
-)
+
+
+def _sqlite_triggers():
+    """(trigger name, table, event, condition, version) of every version trigger."""
+    out = []
+    for table, (prefix, version, columns) in SQLITE_TABLES.items():
+        update = "UPDATE OF " + ", ".join(columns) if columns else "UPDATE"
+        when = LINK_UPDATE_COUNTS if table == "articles_coveragelink" else ""
+        out.append((f"{prefix}_insert", table, "INSERT", "", version))
+        out.append((f"{prefix}_delete", table, "DELETE", "", version))
+        out.append((f"{prefix}_update", table, update, when, version))
+    return out
+
+
+SQLITE_TRIGGERS = tuple(name for name, *_ in _sqlite_triggers())
 
 
 def ensure_triggers(conn) -> None:
@@ -134,25 +211,24 @@ def ensure_triggers(conn) -> None:
             cursor.execute(statement)
         # The rows themselves, so that lists and label sets are cached before the first change.
         random = PG_RANDOM if conn.vendor == "postgresql" else SQLITE_RANDOM
-        for name in (ARTICLES, LABELS):
+        for name in (*VERSION_ORDER, LABELS):
             cursor.execute(_BUMP[0].format(name=name, random=random))
 
 
-def drop_triggers(conn) -> None:
+def drop_triggers(conn, versions=(*VERSION_ORDER, LABELS)) -> None:
+    """Drop the triggers that move `versions` on (all by default), and their functions."""
+    tables = {table for table, (_, version, _) in SQLITE_TABLES.items() if version in versions}
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
-            cursor.execute("DROP TRIGGER IF EXISTS articles_article_version ON articles_article")
-            cursor.execute(
-                "DROP TRIGGER IF EXISTS articles_article_version_truncate ON articles_article"
-            )
-            cursor.execute("DROP TRIGGER IF EXISTS articles_outlet_version ON articles_outlet")
-            for table in LABEL_TABLES:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_version ON {table}")
-            cursor.execute("DROP FUNCTION IF EXISTS articles_articles_changed()")
-            cursor.execute("DROP FUNCTION IF EXISTS articles_labels_changed()")
+            for name, table, _ in _pg_triggers():
+                if table in tables:
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            for version in versions:
+                cursor.execute(f"DROP FUNCTION IF EXISTS {PG_FUNCTIONS[version]}()")
         elif conn.vendor == "sqlite":
-            for name in SQLITE_TRIGGERS:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            for name, table, *_ in _sqlite_triggers():
+                if table in tables:
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
 def ensure_triggers_after_migrate(sender, using="default", **kwargs):
@@ -164,6 +240,7 @@ def ensure_triggers_after_migrate(sender, using="default", **kwargs):
     SNIPPETS.clear()
     OUTLETS.clear()
     LABEL_SETS.clear()
+    RESULTS.clear()
     conn = connections[using]
     with conn.cursor() as cursor:
         tables = conn.introspection.table_names(cursor)
@@ -196,6 +273,37 @@ def articles_version() -> int | None:
         cursor.execute("SELECT version FROM articles_dataversion WHERE name = %s", [ARTICLES])
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def list_versions() -> tuple[int, int, int] | None:
+    """The 'articles', 'quotes' and 'links' versions in one query, or None when caching must
+    not be used right now (inside a transaction, or a version row is missing)."""
+    if connection.in_atomic_block:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, version FROM articles_dataversion WHERE name IN (%s, %s, %s)",
+            VERSION_ORDER,
+        )
+        found = dict(cursor.fetchall())
+    if len(found) < len(VERSION_ORDER):
+        return None
+    return tuple(found[name] for name in VERSION_ORDER)
+
+
+def take(*names: str) -> None:
+    """Lock the version rows `names` for the current transaction, in VERSION_ORDER: for a writer
+    that is about to lock rows it will then change (see the module's docstring). The change's
+    own trigger moves the version on; taking it changes nothing. SQLite serialises writers."""
+    assert connection.in_atomic_block, "a version row is held until the transaction ends"
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for name in VERSION_ORDER:
+            if name in names:
+                cursor.execute(
+                    "SELECT version FROM articles_dataversion WHERE name = %s FOR UPDATE", [name]
+                )
 
 
 class Lru:
@@ -240,6 +348,9 @@ ID_LISTS = Lru(max_size=1_000_000)
 SNIPPETS = Lru(max_size=20_000)
 # The outlets (id, name) the list's filter offers, under the articles version.
 OUTLETS = Lru(max_size=8)
+# The list's results as shown (the rendered section and its page), under the three list versions
+# and the request's query string: at most ~8 MB of HTML a process.
+RESULTS = Lru(max_size=8_000_000)
 # The active label sets with their labels, under the labels version. Model instances shared by
 # every request of the process: read them, never change them.
 LABEL_SETS = Lru(max_size=4)

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def empty_caches():
     caching.ID_LISTS.clear()
     caching.SNIPPETS.clear()
+    caching.RESULTS.clear()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -358,3 +359,22 @@ def test_a_list_that_is_not_cached_is_counted_only_so_far(client_for, victor, db
     monkeypatch.setattr(reading, "COUNT_CAP", 10)
     page = client.get("/", {"unlabelled": "1"}).context["page"]
     assert (page.count, page.num_pages) == (5, 3)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_the_page_rows_statement_is_prepared_whatever_the_ids(db):
+    """psycopg sends an int as int2, int4 or int8 by its size: with the ids as parameters of
+    an IN list, nearly every page had a new signature and was planned afresh. As one array in
+    text, the statement is the same on every page and prepared at its 5th use."""
+    small, middle, large = (
+        make_article(f"Id {pk}", id=pk, published=day(1)) for pk in (7, 40_000, 3_000_000_000)
+    )
+    for _ in range(4):
+        assert [r.pk for r in reading.page_rows([small.pk, middle.pk])] == [7, 40_000]
+        assert [r.pk for r in reading.page_rows([small.pk, large.pk])] == [7, 3_000_000_000]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%FROM articles_stanceannotation s WHERE s.quote_id = q.id%"],
+        )
+        assert cursor.fetchone()[0] == 1

@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
@@ -129,9 +130,15 @@ def filtered_articles(f: ListFilters, parsed: search.ParsedQuery):
     return articles.order_by(*newest)
 
 
-def cacheable(f: ListFilters) -> bool:
-    """Whether the list depends only on the articles' own columns (see articles.caching)."""
-    return not (f.story or f.speaker or f.unlabelled)
+def id_version(f: ListFilters, versions: tuple | None):
+    """The versions a list's ids depend on (see articles.caching), or None when they are not
+    kept: lists by story are not (coverage decisions move articles between stories without
+    moving a version)."""
+    if versions is None or f.story:
+        return None
+    if f.speaker or f.unlabelled:
+        return versions[:2]  # articles and quotes
+    return versions[0]
 
 
 def list_key(f: ListFilters, parsed: search.ParsedQuery) -> tuple:
@@ -145,6 +152,8 @@ def list_key(f: ListFilters, parsed: search.ParsedQuery) -> tuple:
         f.date_from,
         f.date_to,
         f.language.lower(),
+        f.speaker,
+        f.unlabelled,
     )
 
 
@@ -190,8 +199,14 @@ SELECT a.id, a.title, a.title_derived, a.published, a.published_has_time, o.name
      WHERE (l.article_a_id = a.id OR l.article_b_id = a.id) AND l.status <> %s
        AND other.deleted_at IS NULL)
 FROM articles_article a LEFT JOIN articles_outlet o ON o.id = a.outlet_id
-WHERE a.id IN ({ids})
+WHERE a.id {ids}
 """
+# On PostgreSQL the ids go as one array in text: the statement then has the same text and
+# parameter types on every page, so psycopg prepares it at its 5th use on a connection and
+# PostgreSQL stops planning it per request. With an IN list of ints, psycopg sent each id as
+# int2, int4 or int8 by its size: a new signature on nearly every page, never prepared, and
+# planning took longer than running it (5.2 ms against 2.2 ms under load).
+PG_IDS = "= ANY(CAST(%s AS bigint[]))"
 
 
 @dataclass
@@ -223,9 +238,14 @@ def page_rows(ids):
     """The page's articles with their counts, in the order of `ids`: one query, no bodies."""
     if not ids:
         return []
-    sql = PAGE_ROWS_SQL.format(ids=placeholders(len(ids)))
+    if connection.vendor == "postgresql":
+        sql = PAGE_ROWS_SQL.format(ids=PG_IDS)
+        params = [CoverageLink.REJECTED, "{" + ",".join(str(int(pk)) for pk in ids) + "}"]
+    else:
+        sql = PAGE_ROWS_SQL.format(ids=f"IN ({placeholders(len(ids))})")
+        params = [CoverageLink.REJECTED, *ids]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [CoverageLink.REJECTED, *ids])
+        cursor.execute(sql, params)
         found = {
             row[0]: ListRow(*row[:2], bool(row[2]), row[3], bool(row[4]), *row[5:])
             for row in cursor.fetchall()
@@ -301,57 +321,106 @@ class Page:
 def article_list(request):
     f = ListFilters.from_query(request.GET)
     parsed = search.parse_query(f.q)
-    articles = filtered_articles(f, parsed)
-    version = caching.articles_version() if cacheable(f) else None
-    more = False
-    if version is not None or parsed or f.speaker:
+    # Every version the results are made from: the ids, their counts (quotes, labels, links).
+    versions = None if f.story else caching.list_versions()
+    context = {"filters": f, "searching": bool(parsed.include), "sorts": SORTS}
+    # The results as shown, kept per process: the same query string under the same versions
+    # shows the same section (its page links repeat the query string), whoever asks.
+    key = (versions, "results", request.META.get("QUERY_STRING", ""))
+    shown = caching.RESULTS.get(key) if versions else None
+    if shown is None:
+        page = list_page(f, parsed, versions)
+        html = render_to_string("articles/list.html#results", {**context, "page": page}, request)
+        shown = (page, html)
+        if versions:
+            caching.RESULTS.put(key, shown, size=len(html))
+    context["page"], context["results"] = shown
+    if request.htmx and not request.htmx.history_restore_request:
+        return HttpResponse(context["results"])
+    context["filter_form"] = filter_form(request, context, versions[0] if versions else None)
+    return render(request, "articles/list.html", context)
+
+
+def filter_form(request, context: dict, version: int | None) -> SafeString:
+    """The search and filter form as the query string fills it in, kept per process under the
+    articles version (its outlets; nothing else in it comes from the database)."""
+
+    def make():
+        options = outlet_options(context["filters"].outlet, version)
+        return render_to_string(
+            "articles/list.html#filters", {**context, "outlet_options": options}, request
+        )
+
+    key = ("form", request.META.get("QUERY_STRING", ""))
+    return caching.remembered(caching.RESULTS, version, key, make, size=len)
+
+
+def list_page(f: ListFilters, parsed: search.ParsedQuery, versions: tuple | None) -> Page:
+    """The page the filters ask for, with its rows and counts."""
+    version = id_version(f, versions)
+    key = list_key(f, parsed)
+    # Built only when the ids are not kept: the speaker filter reads its speakers and their
+    # articles while building.
+    articles = lazy(lambda: filtered_articles(f, parsed))
+    if (f.story or f.unlabelled) and not (parsed or f.speaker):
+        # Counted only up to COUNT_CAP: "has unlabelled quotes" holds for 99% of the corpus,
+        # and counting all of it took 0.45 s on every page (0.09 s up to 10,000). The first
+        # COUNT_CAP + 1 ids are kept (unless by story); pages past them are read as asked.
+        head = caching.remembered(
+            caching.ID_LISTS,
+            version,
+            (*key, "head"),
+            lambda: array("q", articles().values_list("pk", flat=True)[: COUNT_CAP + 1]),
+            size=len,
+        )
+        more = len(head) > COUNT_CAP
+        count = min(len(head), COUNT_CAP)
+        num_pages = None if more else max(1, ceil(count / PAGE_SIZE))
+        number = f.page if more else min(f.page, num_pages)
+        offset = (number - 1) * PAGE_SIZE
+        if not more or offset + PAGE_SIZE < len(head):
+            ids = list(head[offset : offset + PAGE_SIZE])
+        else:
+            # One more than a page: with an uncounted total, it tells whether there is a next.
+            ids = list(articles().values_list("pk", flat=True)[offset : offset + PAGE_SIZE + 1])
+            more = len(ids) > PAGE_SIZE
+            ids = ids[:PAGE_SIZE]
+    else:
         # Every matching id in order, once: the count and any page (the 1,800th as cheaply as
-        # the first) come from it, kept per process until an article changes. A search reads
-        # them all anyway to count; without a LIMIT, PostgreSQL also stops walking the date
-        # index with the full-text test on every row (1.4 s for a word in 3% of articles).
-        # A speaker's articles are few, and listed already.
+        # the first) come from it, kept per process until what it depends on changes. A search
+        # reads them all anyway to count; without a LIMIT, PostgreSQL also stops walking the
+        # date index with the full-text test on every row (1.4 s for a word in 3% of
+        # articles). A speaker's articles are few, and listed already.
         every_id = caching.remembered(
             caching.ID_LISTS,
             version,
-            list_key(f, parsed),
-            lambda: array("q", articles.values_list("pk", flat=True)),
+            key,
+            lambda: array("q", articles().values_list("pk", flat=True)),
             size=len,
         )
+        more = False
         count = len(every_id)
-    else:
-        # Lists by story or unlabelled quotes are not cached (see articles.caching), and are
-        # counted only up to COUNT_CAP: "has unlabelled quotes" holds for 99% of the corpus,
-        # and counting all of it took 0.45 s on every page (0.09 s up to 10,000).
-        count = articles.order_by().values("pk")[: COUNT_CAP + 1].count()
-        more = count > COUNT_CAP
-    if more:
-        count, num_pages, number = COUNT_CAP, None, f.page
-    else:
         num_pages = max(1, ceil(count / PAGE_SIZE))
         number = min(f.page, num_pages)
-    offset = (number - 1) * PAGE_SIZE
-    if version is not None or parsed or f.speaker:
+        offset = (number - 1) * PAGE_SIZE
         ids = list(every_id[offset : offset + PAGE_SIZE])
-    else:
-        # One more than a page: with an uncounted total, it tells whether there is a next page.
-        ids = list(articles.values_list("pk", flat=True)[offset : offset + PAGE_SIZE + 1])
-        more = more and len(ids) > PAGE_SIZE
-        ids = ids[:PAGE_SIZE]
     rows = page_rows(ids)
-    snippets = page_snippets(parsed, ids, version)
+    snippets = page_snippets(parsed, ids, versions[0] if versions else None)
     for row in rows:
         row.snippet = snippets.get(row.pk)
-    page = Page(number=number, num_pages=num_pages, count=count, rows=rows, more=more)
-    context = {
-        "page": page,
-        "filters": f,
-        "searching": bool(parsed.include),
-        "sorts": SORTS,
-    }
-    if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "articles/list.html#results", context)
-    context["outlet_options"] = outlet_options(f.outlet, version)
-    return render(request, "articles/list.html", context)
+    return Page(number=number, num_pages=num_pages, count=count, rows=rows, more=more)
+
+
+def lazy(make):
+    """`make`, called once at most, when first asked for."""
+    made = []
+
+    def get():
+        if not made:
+            made.append(make())
+        return made[0]
+
+    return get
 
 
 def outlet_options(selected: int | None, version: int | None) -> SafeString:
