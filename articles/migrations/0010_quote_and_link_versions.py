@@ -21,6 +21,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0008_link_suggested_pairs")]
+    dependencies = [("articles", "0009_queue_tally")]
 
     operations = [migrations.RunPython(create, drop)]
