@@ -20,6 +20,7 @@ from django.db.models import Count, F, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from . import caching
 from .models import (
     Article,
     ArticleFingerprint,
@@ -437,6 +438,9 @@ def index_articles(articles: Iterable[Article]) -> int:
         for a, b in sorted(pairs):
             if a in loaded and b in loaded:
                 scored.extend(scored_pairs(a, *loaded[a], {b: loaded[b]}, scorer))
+        if connection.in_atomic_block:
+            # Before refreshing suggestions a reviewer may hold (see decide): version, then rows.
+            caching.take(caching.LINKS)
         created = _suggest_grouped(scored, [a.pk for a in articles])
     # Exact duplicates are confirmed at import: they belong to a story at once.
     ids = [a.pk for a in articles]
@@ -789,6 +793,12 @@ def decide(user, link_id: int, status: str, relation: str | None = None, expecte
     """Confirm, reject or re-label a link as `user`; refuses with StaleDecision if the link's
     status is no longer `expected` (another reviewer got there first)."""
     with transaction.atomic():
+        if CoverageLink.REJECTED in (status, expected) or not expected:
+            # A link moving into or out of "rejected" moves the 'links' version (its trigger):
+            # taken before the link's row lock, as articles.caching asks, or an import that
+            # holds the version and refreshes this suggestion would wait for us as we wait
+            # for it.
+            caching.take(caching.LINKS)
         link = _link_for_update(link_id)
         if link is None:
             raise CoverageLink.DoesNotExist(f"No coverage link {link_id}.")
@@ -895,6 +905,11 @@ def undo_last_decision(user) -> Undone | None:
         if not found:
             return None
         record = found[0][0]
+        if CoverageLink.REJECTED in (
+            (record.before or {}).get("status"),
+            (record.after or {}).get("status"),
+        ):
+            caching.take(caching.LINKS)  # before the row lock, as in decide
         link = _link_for_update(record.object_id)
         if link is None:
             return None
