@@ -105,7 +105,7 @@ def main():
         + ", ".join(f"{n} articles {sorted(q)}" for n, q in sorted(queries.items()))
     )
 
-    backend = database_backend()
+    backend = pages.database_backend()
     best = {"hello": float("inf"), "compare": float("inf"), "made afresh": float("inf")}
     # The database server's CPU, summed over all rounds: its clock ticks are too coarse for
     # one round.
@@ -113,14 +113,14 @@ def main():
 
     def timed(name, urls, before_each=None):
         spent = 0.0
-        server = backend_cpu(backend)
+        server = pages.backend_cpu(backend)
         for url in urls:
             if before_each:
                 before_each()
             started = time.process_time()
             get(url)
             spent += time.process_time() - started
-        served[name][0] += backend_cpu(backend) - server
+        served[name][0] += pages.backend_cpu(backend) - server
         served[name][1] += len(urls)
         best[name] = min(best[name], spent / len(urls))
 
@@ -146,29 +146,6 @@ def main():
                 f"{name:12s} cpu {1000 * seconds:6.2f} ms a request (database {database:.2f})   "
                 f"{ratio:.2f} x hello   hello/request {1 / ratio:.0%}"
             )
-
-
-def database_backend():
-    """The PostgreSQL server process of this connection, when it runs on this machine."""
-    import psutil
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        return psutil.Process(pid)
-    except psutil.Error:
-        return None
-
-
-def backend_cpu(backend) -> float:
-    if backend is None:
-        return 0.0
-    times = backend.cpu_times()
-    return times.user + times.system
 
 
 def forget():

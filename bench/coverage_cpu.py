@@ -63,7 +63,7 @@ def main():
         response = client.post("/coverage/undo/", {}, **htmx)
         assert response.status_code == 200, response.status_code
 
-    backend = backend_schedstat()
+    backend = pages.database_backend()
     served = {"hello": 0.0, **dict.fromkeys(STEPS, 0.0)}  # database CPU seconds, all rounds
 
     def cycle(spent=None, queries=None):
@@ -82,11 +82,11 @@ def main():
                     result = call()
                 queries[step] = len(captured)
             else:
-                started, database = time.process_time(), backend_cpu(backend)
+                started, database = time.process_time(), pages.backend_cpu(backend)
                 result = call()
                 if spent is not None:
                     spent[step] += time.process_time() - started
-                    served[step] += backend_cpu(backend) - database
+                    served[step] += pages.backend_cpu(backend) - database
             if step == "queue":
                 link = result
 
@@ -98,11 +98,11 @@ def main():
     print("queries: " + ", ".join(f"{step} {n}" for step, n in queries.items()))
     best = {"hello": float("inf"), **{step: float("inf") for step in STEPS}}
     for _ in range(args.rounds):
-        started, database = time.process_time(), backend_cpu(backend)
+        started, database = time.process_time(), pages.backend_cpu(backend)
         for _ in range(args.per_round):
             hello()
         best["hello"] = min(best["hello"], time.process_time() - started)
-        served["hello"] += backend_cpu(backend) - database
+        served["hello"] += pages.backend_cpu(backend) - database
         spent = dict.fromkeys(STEPS, 0.0)
         for _ in range(args.per_round):
             cycle(spent)
@@ -129,26 +129,6 @@ def print_task(seconds: dict[str, float]) -> None:
     task = seconds["queue"] + (seconds["confirm"] + seconds["undo confirm"]) / 2
     task += (seconds["reject"] + seconds["undo reject"]) / 2
     print(f"task (queue + decision + undo) hello/request {3 * seconds['hello'] / task:.0%}")
-
-
-def backend_schedstat():
-    """/proc/PID/schedstat of this connection's PostgreSQL server process, when it runs on this
-    machine (the connection is kept between requests: CONN_MAX_AGE)."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        path = Path(f"/proc/{cursor.fetchone()[0]}/schedstat")
-    return path if path.exists() else None
-
-
-def backend_cpu(path) -> float:
-    """CPU seconds the server process has run (schedstat's first field, in nanoseconds)."""
-    if path is None:
-        return 0.0
-    return int(path.read_text().split()[0]) / 1e9
 
 
 if __name__ == "__main__":

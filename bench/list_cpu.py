@@ -75,7 +75,6 @@ def main():
     args = parser.parse_args()
 
     import pages
-    from compare_cpu import backend_cpu, database_backend
 
     pages.setup()
     from django.db import connection
@@ -107,7 +106,7 @@ def main():
         hello()
     print("queries: " + ", ".join(counts) + f", hello {len(captured)}")
 
-    backend = database_backend()
+    backend = pages.database_backend()
     names = ["hello", *VARIANTS]
     best = dict.fromkeys(names, float("inf"))
     # The server's CPU is counted in clock ticks (10 ms): summed over every round, not the best.
@@ -115,7 +114,7 @@ def main():
     for _ in range(args.rounds):
         for name in names:
             requests = [url(name, p, rng) for _ in range(args.per_round)] if name != "hello" else []
-            db = backend_cpu(backend)
+            db = pages.backend_cpu(backend)
             started = time.process_time()
             if name == "hello":
                 for _ in range(args.per_round):
@@ -124,7 +123,7 @@ def main():
                 for path, is_htmx in requests:
                     get(path, is_htmx)
             best[name] = min(best[name], time.process_time() - started)
-            spent_db[name] += backend_cpu(backend) - db
+            spent_db[name] += pages.backend_cpu(backend) - db
     pages.print_cpu_per_request(best, args.per_round)
     mix = {"first page": 0.4, "deep page": 0.3, **{f: 0.3 / len(FILTERS) for f in FILTERS}}
     app = sum(share * best[name] for name, share in mix.items())

@@ -106,6 +106,28 @@ def print_cpu_per_request(best: dict[str, float], requests: int) -> None:
         )
 
 
+def database_backend() -> Path | None:
+    """/proc/PID/schedstat of this connection's PostgreSQL server process, when it runs on this
+    machine (the connection is kept between requests: CONN_MAX_AGE). Read by `backend_cpu`, so
+    the in-process benchmarks count the database's CPU too, as the load test's ratios do."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        path = Path(f"/proc/{cursor.fetchone()[0]}/schedstat")
+    return path if path.exists() else None
+
+
+def backend_cpu(backend: Path | None) -> float:
+    """CPU seconds the server process has run: schedstat's first field, in nanoseconds (the
+    process's cpu_times tick in hundredths of a second, coarse for a round of fast requests)."""
+    if backend is None:
+        return 0.0
+    return int(backend.read_text().split()[0]) / 1e9
+
+
 def stories_with_articles(limit: int) -> list[int]:
     """Up to `limit` stories of two or more visible articles: what load.py's compare task
     opens (here, because load.py patches the standard library with gevent when imported)."""
