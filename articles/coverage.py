@@ -32,7 +32,7 @@ from .models import (
     TermCount,
 )
 from .models.history import UNDOES_SQL
-from .plain_sql import json_value, placeholders
+from .plain_sql import json_placeholder, json_value, placeholders
 from .text.link_index import IndexEntry, index_entry_args
 from .text.story import (
     RELATED_THRESHOLD,
@@ -360,12 +360,11 @@ def _write(scored: list[tuple], existing: dict[tuple[int, int], tuple[int, str]]
         conflict=("article_a", "article_b"),
     )
     if refreshed:
-        json_value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {_name(CoverageLink)} SET {_name(CoverageLink, 'score')} = %s, "
                 f"{_name(CoverageLink, 'relation')} = %s, "
-                f"{_name(CoverageLink, 'evidence')} = {json_value} "
+                f"{_name(CoverageLink, 'evidence')} = {json_placeholder()} "
                 f"WHERE {_name(CoverageLink, 'id')} = %s",
                 refreshed,
             )
@@ -639,10 +638,9 @@ def _apply_verdicts(links: dict[tuple[int, int], tuple], verdicts: dict) -> int:
                     updates.append((relation, json.dumps(evidence), link_id))
         if not updates:
             return 0
-        cast = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
         cursor.executemany(
             f"UPDATE {link} SET {_name(CoverageLink, 'relation')} = %s, "
-            f"{_name(CoverageLink, 'evidence')} = {cast} "
+            f"{_name(CoverageLink, 'evidence')} = {json_placeholder()} "
             f"WHERE {_name(CoverageLink, 'id')} = %s AND {_name(CoverageLink, 'status')} = %s",
             [(*row, CoverageLink.SUGGESTED) for row in updates],
         )
@@ -1148,7 +1146,9 @@ def rebuild_index(batch: int = 500, workers: int = 1, progress=None) -> dict:
     Phase 1 streams articles in batches (text analysis spread over `workers` processes) and
     writes fingerprints and keys in bulk. Phase 2 groups the articles under each key (kept in
     memory while writing them): pairs under a usable key are candidates. Phase 3 compares the
-    pairs, a batch of articles at a time, with the whole corpus's document frequencies.
+    pairs, a batch of articles at a time, with the whole corpus's document frequencies. Phase 4
+    groups every component of the links and lets the groups decide which suggestions are one
+    story (`group_suggestions`). The key indexes are built once, after phase 1's bulk insert.
     """
     with _without_key_indexes():
         indexed, bands, blocks, days, doc_freq = _index_corpus(batch, workers, progress)
@@ -1174,9 +1174,7 @@ def _insert_rows(
     if not rows:
         return
     columns = ", ".join(_name(model, f) for f in fields)
-    # PostgreSQL takes JSON text into a jsonb column only with a cast; SQLite stores the text.
-    json_value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    values = ", ".join(["%s"] * (len(fields) - json_columns) + [json_value] * json_columns)
+    values = ", ".join(["%s"] * (len(fields) - json_columns) + [json_placeholder()] * json_columns)
     sql = f"INSERT INTO {_name(model)} ({columns}) VALUES ({values})"
     if conflict:
         sql += f" ON CONFLICT ({', '.join(_name(model, f) for f in conflict)}) DO NOTHING"

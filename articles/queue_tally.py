@@ -26,6 +26,8 @@ TABLE = "articles_queuetally"
 # Reading folds the rows into one when there are more than this.
 FOLD_AT = 64
 
+# A link `{l}` with neither article in the bin: the queue's own test (articles.views.coverage
+# lists the cards with it), written with NOT IN over the bin's small partial index.
 NOT_BINNED = """{l}.article_a_id NOT IN (SELECT id FROM articles_article WHERE deleted_at IS NOT NULL)
   AND {l}.article_b_id NOT IN (SELECT id FROM articles_article WHERE deleted_at IS NOT NULL)"""
 # The number itself, counted: what the rows must always add up to.

@@ -33,9 +33,8 @@ RELATIONS = {value for value, _ in CoverageLink.RELATION_CHOICES}
 # their outlets, big columns deferred, the bin left out twice, and the count) cost more CPU than
 # running them. The bin is left out with NOT IN over its small partial index (article_in_bin):
 # joining both articles of every link to check them read every article to count the queue.
-NOT_BINNED = """
-  l.article_a_id NOT IN (SELECT id FROM articles_article WHERE deleted_at IS NOT NULL)
-  AND l.article_b_id NOT IN (SELECT id FROM articles_article WHERE deleted_at IS NOT NULL)"""
+# The same test as the tally of suggestions left counts with (queue_tally.NOT_BINNED).
+NOT_BINNED = queue_tally.NOT_BINNED.format(l="l")
 
 # What a card shows of a link and its two articles, with their outlets.
 CARD_SQL = """
