@@ -176,10 +176,18 @@ def story_profile(
     tokenised = [_TOKEN.findall(s) for s in sentences]
     title_tokens = _TOKEN.findall(title)
 
+    # Each token's term once (None for a word that is not a content word).
+    found_terms = [list(map(_content_term, tokens)) for tokens in tokenised]
     # A capitalised word counts as a name only where its capital is not explained by the
     # start of a sentence, so we first learn which words the text capitalises mid-sentence.
+    # Only content terms can be names, so only theirs are needed, and they come from the
+    # remembered content terms: `term_of`'s own cache holds 65,536 words, fewer than the
+    # distinct capitalised words of a large news corpus, and past that every call missed it.
     mid_capitals = {
-        term_of(token) for tokens in tokenised for token in tokens[1:] if token[0].isupper()
+        term
+        for tokens, found in zip(tokenised, found_terms, strict=True)
+        for token, term in zip(tokens[1:], found[1:], strict=True)
+        if token[0].isupper()
     }
 
     terms: Counter[str] = Counter()
@@ -189,11 +197,12 @@ def story_profile(
     kept_sentences: list[str] = []
     sentence_terms: list[frozenset[str]] = []
     word_count = 0
-    for position, (sentence, tokens) in enumerate(zip(sentences, tokenised, strict=True)):
+    for position, (sentence, tokens, found) in enumerate(
+        zip(sentences, tokenised, found_terms, strict=True)
+    ):
         word_count += len(tokens)
         # News puts the event itself in the lead: the first sentences weigh more.
         weight = LEAD_WEIGHT if position < LEAD_SENTENCES else 1
-        found = list(map(_content_term, tokens))
         content = [term for term in found if term is not None]
         if weight == 1:
             terms.update(content)
