@@ -105,9 +105,14 @@ def group_levels(
     return levels
 
 
-def _groupings(scores, floor, articles, people) -> Iterable["_Grouping"]:
+def _groupings(scores, floor, articles, people, smallest: int = 2) -> Iterable["_Grouping"]:
+    """The grouping of each component (of `smallest` articles or more) holding `articles`."""
     wanted = None if articles is None else set(articles)
-    found = [c for c in components(scores, floor) if wanted is None or not wanted.isdisjoint(c)]
+    found = [
+        c
+        for c in components(scores, floor)
+        if len(c) >= smallest and (wanted is None or not wanted.isdisjoint(c))
+    ]
     # Each component's own scores, in one pass: a pass over every score per component took
     # a rebuild's grouping minutes (4,500 components of 44,000 links at 20,000 articles).
     where = {x: n for n, component in enumerate(found) for x in component}
@@ -227,7 +232,9 @@ def needing_participants(
     participant rule never speaks (it only keeps two such groups apart), so the groups, and
     the verdicts, are the same with or without participants: no need to read them."""
     found = []
-    for grouping in _groupings(scores, level, None, None):
+    # A component of fewer than two such groups' articles cannot hold such a merge: most
+    # components (a story's few reports) are not grouped here at all.
+    for grouping in _groupings(scores, level, None, None, smallest=2 * OWN_GROUP):
         grouping.merge(level, {})
         if grouping.large_merge:
             found.append(sorted(grouping.inside))
