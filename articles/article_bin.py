@@ -124,13 +124,16 @@ def _bin_state(article):
 
 
 def _set_binned(user, article_ids, binned: bool) -> int:
-    """Move articles into the bin or back, each change recorded in the article's history."""
+    """Move articles into the bin or back, each change recorded in the article's history, and
+    let the coverage groups around them decide again without (or with) them."""
+    from . import coverage
+
     action, note = (
         (ChangeRecord.DELETE, "moved to the bin")
         if binned
         else (ChangeRecord.RESTORE, "restored from the bin")
     )
-    changed = 0
+    changed = []
     now = timezone.now()
     with transaction.atomic():
         caching.take(caching.ARTICLES)  # before the rows it locks (see articles.caching)
@@ -144,8 +147,9 @@ def _set_binned(user, article_ids, binned: bool) -> int:
                 user, action, "article", article.pk, article.pk, before,
                 {**_bin_state(article), "bin": note},
             )  # fmt: skip
-            changed += 1
-    return changed
+            changed.append(article.pk)
+        coverage.regroup_around(changed)
+    return len(changed)
 
 
 def move_to_bin(user, article_ids) -> int:

@@ -20,7 +20,7 @@ from django.db.models import Count, F, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from . import caching
+from . import caching, queue_tally
 from .models import (
     Article,
     ArticleFingerprint,
@@ -475,6 +475,11 @@ SAME_STORY = frozenset(
 )
 
 
+# Grouping reads only links between two articles out of the bin: a binned article neither holds
+# its neighbours together nor keeps them apart (the queue's own test, articles.queue_tally).
+_OUT_OF_THE_BIN = queue_tally.NOT_BINNED.format(l=_name(CoverageLink))
+
+
 def _suggest_grouped(scored: list[tuple], new_ids: list[int]) -> int:
     """Store the scored pairs of new articles as suggestions, then let the groups of their
     components decide which are one story (see `story_groups.story_verdicts`); returns how
@@ -512,7 +517,8 @@ def _group_components(
     a_col, b_col = _name(CoverageLink, "article_a"), _name(CoverageLink, "article_b")
     sql = (
         f"SELECT {a_col}, {b_col} FROM {_name(CoverageLink)} "
-        f"WHERE {_name(CoverageLink, 'score')} >= %s AND ({a_col} IN ({{ids}}) OR {b_col} IN ({{ids}}))"
+        f"WHERE {_name(CoverageLink, 'score')} >= %s AND ({a_col} IN ({{ids}}) OR {b_col} IN ({{ids}})) "
+        f"AND {_OUT_OF_THE_BIN}"
     )
     found, seen = [], set()
     for first in sorted(set(start)):
@@ -539,7 +545,8 @@ def _group_components(
 
 def _links_among(ids: set[int], touching: set[int] = frozenset()) -> dict[tuple[int, int], tuple]:
     """{(a, b): (link id, score, status, relation)} of the stored links between two of `ids`,
-    and of those with an article in `touching` (every link is kept: score >= RELATED_THRESHOLD)."""
+    and of those with an article in `touching` (every link is kept: score >= RELATED_THRESHOLD),
+    leaving out links with an article in the bin."""
     a_col, b_col = _name(CoverageLink, "article_a"), _name(CoverageLink, "article_b")
     columns = (
         f"{a_col}, {b_col}, {_name(CoverageLink, 'id')}, {_name(CoverageLink, 'score')}, "
@@ -551,7 +558,7 @@ def _links_among(ids: set[int], touching: set[int] = frozenset()) -> dict[tuple[
             for chunk in _chunks(sorted(ids)):
                 cursor.execute(
                     f"SELECT {columns} FROM {_name(CoverageLink)} "
-                    f"WHERE {column} IN ({placeholders(len(chunk))})",
+                    f"WHERE {column} IN ({placeholders(len(chunk))}) AND {_OUT_OF_THE_BIN}",
                     chunk,
                 )
                 for a, b, *link in cursor.fetchall():
@@ -647,6 +654,43 @@ def _apply_verdicts(links: dict[tuple[int, int], tuple], verdicts: dict) -> int:
     return len(updates)
 
 
+def regroup_around(article_ids: Iterable[int]) -> int:
+    """Let the groups decide again around articles that went into the bin or came back from it,
+    as an import does around its new articles; returns how many suggestions changed. Called in
+    the binning transaction, after the version of the articles and before any link row lock."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return 0
+    caching.take(caching.LINKS)  # before the link rows it may change (see articles.caching)
+    a_col, b_col = _name(CoverageLink, "article_a"), _name(CoverageLink, "article_b")
+    near = set()
+    with connection.cursor() as cursor:
+        for chunk in _chunks(ids):
+            marks = placeholders(len(chunk))
+            cursor.execute(
+                f"SELECT {a_col}, {b_col} FROM {_name(CoverageLink)} "
+                f"WHERE {_name(CoverageLink, 'score')} >= %s "
+                f"AND ({a_col} IN ({marks}) OR {b_col} IN ({marks}))",
+                [GROUP_LEVEL, *chunk, *chunk],
+            )
+            near.update(x for pair in cursor.fetchall() for x in pair)
+    binned = set(
+        Article.objects.filter(pk__in=near | set(ids), deleted_at__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    # The articles whose groups may change: those out of the bin and their neighbours; each
+    # component they are in is grouped again, unless it passes the cap (left to a rebuild).
+    start = (near | set(ids)) - binned
+    found = _group_components(start, {})
+    over = {x for members, whole in found if not whole for x in members}
+    wanted = (start - over) | {x for members, whole in found if whole for x in members}
+    if not wanted:
+        return 0
+    links = _links_among(wanted, touching=start - over)
+    return _apply_verdicts(links, _verdicts(links, start - over))
+
+
 def group_suggestions(progress=None) -> dict:
     """After a rebuild has scored every pair: group every component of the links (whatever its
     size, a rebuild has the time) and let the groups decide which suggestions are one story."""
@@ -656,7 +700,7 @@ def group_suggestions(progress=None) -> dict:
         cursor.execute(
             f"SELECT {a_col}, {b_col}, {_name(CoverageLink, 'id')}, "
             f"{_name(CoverageLink, 'score')}, {_name(CoverageLink, 'status')}, "
-            f"{_name(CoverageLink, 'relation')} FROM {_name(CoverageLink)}"
+            f"{_name(CoverageLink, 'relation')} FROM {_name(CoverageLink)} WHERE {_OUT_OF_THE_BIN}"
         )
         for a, b, *link in cursor.fetchall():
             links[(a, b)] = tuple(link)

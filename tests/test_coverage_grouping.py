@@ -7,7 +7,7 @@ found as candidates through their shared keys like any other."""
 
 import pytest
 
-from articles import coverage
+from articles import article_bin, coverage
 from articles.importing import ArticleImporter
 from articles.models import Article, CoverageLink
 from articles.text.story_groups import GROUP_LEVEL
@@ -214,3 +214,37 @@ def test_the_queue_card_says_in_words_why_the_groups_decided(table, client_for, 
     grouped = "<strong>Grouped:</strong> both are in a group of 4 reports that holds together"
     assert grouped in html
     assert "at a mean score of 0.47; on their own, related (score 0.47)" in html
+
+
+@pytest.mark.django_db
+def test_an_article_in_the_bin_no_longer_holds_its_neighbours_together(table, eddie):
+    scores_of(table, {("a", "b"): 0.8, ("a", "c"): 0.8, ("b", "c"): NEAR})
+    a, b, c = imported("a"), imported("b"), imported("c")
+    assert link(b, c).relation == CoverageLink.SAME_STORY  # through a
+
+    assert article_bin.move_to_bin(eddie, [a.pk]) == 1
+    alone = link(b, c)
+    assert alone.relation == CoverageLink.RELATED
+    assert alone.evidence["held_apart"]["articles"] == [1, 1]
+    assert "group" not in alone.evidence and "pair_relation" not in alone.evidence
+
+    assert article_bin.restore_from_bin(eddie, [a.pk]) == 1
+    together = link(b, c)
+    assert together.relation == CoverageLink.SAME_STORY
+    assert together.evidence["group"]["articles"] == 3
+    assert together.evidence["pair_relation"] == CoverageLink.RELATED
+
+
+@pytest.mark.django_db
+def test_reports_in_the_bin_no_longer_keep_two_reports_apart(table, eddie, alice):
+    scores_of(table, TWO_EVENTS)
+    articles = {title: imported(title) for title in ["a1", "a2", "a3", "b1", "b2", "b3"]}
+    assert link(articles["a3"], articles["b1"]).relation == CoverageLink.RELATED
+    reviewed = coverage.decide(alice, link(articles["a1"], articles["a2"]).pk, "rejected")
+
+    article_bin.move_to_bin(eddie, [articles[t].pk for t in ["a1", "a2", "b2", "b3"]])
+    # Alone, a3 and b1 score as one story again.
+    assert link(articles["a3"], articles["b1"]).relation == CoverageLink.SAME_STORY
+    # The links of binned articles are left as they were: hidden, and never a decision undone.
+    assert link(articles["a1"], articles["a2"]).status == reviewed.status == "rejected"
+    assert link(articles["b2"], articles["b3"]).relation == CoverageLink.SAME_STORY
