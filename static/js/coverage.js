@@ -63,8 +63,13 @@
 
   function press(card, key) {
     const button = (card || document).querySelector('button[data-key="' + key + '"]');
-    if (button) button.click();
-    return Boolean(button);
+    if (!button) return false;
+    // A form swapped in a moment ago (the bar's undo, a card put back) may not have been
+    // through htmx yet: clicked then, it would post the plain way and reload the page. Processing
+    // an element htmx already knows changes nothing.
+    if (button.form) htmx.process(button.form);
+    button.click();
+    return true;
   }
 
   // Every card decided: ask for the queue again (it says so itself when nothing is left).
