@@ -16,15 +16,17 @@ _MASK64 = (1 << 64) - 1
 _APOSTROPHES = re.compile("[\u2018\u2019\u201a\u201b\u2032`\u00b4]")
 # A word is a run of letters/digits, keeping inner apostrophes ("don't", "Kiev's") whole.
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+# The same words in casefolded ASCII text: a range test is cheaper than the Unicode category
+# lookups of [^\W_].
+_ASCII_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 
 
 def normalised_words(text: str) -> list[str]:
     """Words casefolded, with quote styles and compatibility characters folded."""
     if text.isascii():
         # NFKC leaves ASCII as it is, and the backtick is its only apostrophe look-alike.
-        folded = text.replace("`", "'").casefold()
-    else:
-        folded = _APOSTROPHES.sub("'", unicodedata.normalize("NFKC", text)).casefold()
+        return _ASCII_WORD.findall(text.replace("`", "'").casefold())
+    folded = _APOSTROPHES.sub("'", unicodedata.normalize("NFKC", text)).casefold()
     return _WORD.findall(folded)
 
 

@@ -11,7 +11,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import chain, compress, repeat
+from operator import itemgetter
 
 from articles.text.event import participant_contrast
 from articles.text.signatures import estimated_jaccard
@@ -90,7 +91,14 @@ GENERIC_CAPITALS = frozenset(
 
 _APOSTROPHES = re.compile("[\u2018\u2019\u201a\u201b\u2032`\u00b4]")
 _TOKEN = re.compile(r"[^\W_]+(?:['.-][^\W_]+)*")
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?\u2026])[\"\u201d\u00bb']?\s+|\n+")
+# The same tokens in ASCII text, where a letter or digit is one of these: a range test is
+# cheaper than the Unicode category lookups of [^\W_], and most news text is ASCII.
+_ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['.-][A-Za-z0-9]+)*")
+# A sentence ends after . ! ? or … (and a closing quote) before white space, or at a line
+# break. The pattern starts with the one character every break starts with (kept in group
+# 1), so the regex engine skips to those characters instead of trying each position, as a
+# look-behind for the punctuation made it do (about four times slower on the scale corpus).
+_SENTENCE_BREAK = re.compile(r"([.!?\u2026\n])(?:(?<=\n)\n*|[\"\u201d\u00bb']?\s+)")
 _QUOTED = re.compile(
     r"[\"\u201c\u201e\u00ab]([^\"\u201c\u201d\u201e\u00ab\u00bb]{12,600}?)[\"\u201d\u00bb]"
 )
@@ -152,12 +160,43 @@ _content_terms = _ContentTerms()
 _content_term = _content_terms.__getitem__
 
 
+class _NameTerms(dict):
+    """token -> its term when the token could be a name (capitalised, a content word, not a
+    generic capital such as 'President'), else None; remembered as the content terms are, so
+    that finding an article's names tests no token's capital in Python."""
+
+    def __missing__(self, token: str) -> str | None:
+        term = _content_term(token)
+        if term in GENERIC_CAPITALS or not token[0].isupper():
+            term = None
+        if len(self) < CONTENT_TERMS_KEPT:
+            self[token] = term
+        return term
+
+
+_name_term = _NameTerms().__getitem__
+
+
 def _clean(text: str) -> str:
+    if text.isascii():
+        # NFKC leaves ASCII as it is, and the backtick is its only apostrophe look-alike.
+        return text.replace("`", "'")
     return _APOSTROPHES.sub("'", unicodedata.normalize("NFKC", text))
 
 
 def _split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_BREAK.split(text) if s and s.strip()]
+    """The text's sentences, each with its closing punctuation (a line break is dropped)."""
+    parts = _SENTENCE_BREAK.split(text)
+    # split gives text, break, text, break, ..., text: a sentence keeps the break's . ! ? …
+    ends = parts[1::2] + ["\n"]
+    sentences = (
+        part if end == "\n" else part + end for part, end in zip(parts[::2], ends, strict=True)
+    )
+    return [s for s in map(str.strip, sentences) if s]
+
+
+def _tokens(text: str) -> list[str]:
+    return (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text)
 
 
 def _capitalised(token: str) -> bool:
@@ -173,8 +212,8 @@ def story_profile(
     """Read one article into the evidence `compare` needs: terms, names, numbers, quotes."""
     title, body = _clean(title), _clean(body)
     sentences = _split_sentences(body)
-    tokenised = [_TOKEN.findall(s) for s in sentences]
-    title_tokens = _TOKEN.findall(title)
+    tokenised = list(map(_tokens, sentences))
+    title_tokens = _tokens(title)
 
     # Each token's term once (None for a word that is not a content word).
     found_terms = [list(map(_content_term, tokens)) for tokens in tokenised]
@@ -183,12 +222,9 @@ def story_profile(
     # Only content terms can be names, so only theirs are needed, and they come from the
     # remembered content terms: `term_of`'s own cache holds 65,536 words, fewer than the
     # distinct capitalised words of a large news corpus, and past that every call missed it.
-    mid_capitals = {
-        term
-        for tokens, found in zip(tokenised, found_terms, strict=True)
-        for token, term in zip(tokens[1:], found[1:], strict=True)
-        if token[0].isupper()
-    }
+    # (Of these, only the ones that could be names are asked about.)
+    name_terms = [list(map(_name_term, tokens)) for tokens in tokenised]
+    mid_capitals = set(chain.from_iterable(found[1:] for found in name_terms))
 
     terms: Counter[str] = Counter()
     names: Counter[str] = Counter()
@@ -197,8 +233,8 @@ def story_profile(
     kept_sentences: list[str] = []
     sentence_terms: list[frozenset[str]] = []
     word_count = 0
-    for position, (sentence, tokens, found) in enumerate(
-        zip(sentences, tokenised, found_terms, strict=True)
+    for position, (sentence, tokens, found, could_name) in enumerate(
+        zip(sentences, tokenised, found_terms, name_terms, strict=True)
     ):
         word_count += len(tokens)
         # News puts the event itself in the lead: the first sentences weigh more.
@@ -211,18 +247,13 @@ def story_profile(
                 terms[term] += weight
         in_sentence = set(content)
         numbers.update(term for term in in_sentence if term[0].isdigit())
-        # Only a capitalised content word can be a name (a number never is).
-        for i, token in enumerate(tokens):
-            if not token[0].isupper():
-                continue
-            term = found[i]
-            if (
-                term is not None
-                and term not in GENERIC_CAPITALS
-                and (i > 0 or term in mid_capitals)
-            ):
+        # Only a capitalised content word can be a name (a number never is): the positions
+        # of those that could be are the ones with a term in `could_name`.
+        for i in compress(range(len(tokens)), could_name):
+            term = could_name[i]
+            if i > 0 or term in mid_capitals:
                 names[term] += 1
-                name_forms.setdefault(term, token.removesuffix("'s"))
+                name_forms.setdefault(term, tokens[i].removesuffix("'s"))
         if len(in_sentence) >= 4:
             kept_sentences.append(sentence)
             sentence_terms.append(frozenset(in_sentence))
@@ -267,16 +298,30 @@ def blocking_keys(profile: StoryProfile, limit: int = 12) -> list[str]:
         [(-count, name) for name, count in names.items() if count >= 2 or few_names],
     )
     keys = [f"n:{name}" for _, name in ranked_names][:limit]
-    ranked_terms = heapq.nsmallest(
-        limit - len(keys),
-        [
-            (-count * min(len(term), 10), term)
-            for term, count in profile.terms.items()
-            if len(term) >= 6 and term not in names and not term[0].isdigit()
-        ],
-    )
-    keys.extend(f"t:{term}" for _, term in ranked_terms)
+    keys.extend(f"t:{term}" for term in _telling_words(profile.terms, names, limit - len(keys)))
     return keys
+
+
+def _telling_words(terms: Mapping[str, int], names: Mapping[str, int], wanted: int) -> list[str]:
+    """The `wanted` long words (six characters or more; not names, not numbers) of highest
+    count times length (length counted up to ten), of equal ones the first in sort order."""
+    if wanted <= 0:
+        return []
+    # A word scores at most ten times its count. So, walking the terms from the most repeated,
+    # once `wanted` words are found, a word whose count times ten is below the lowest of their
+    # scores ranks below all of them, as does every word after it: only the most repeated
+    # tens of an article's hundreds of terms are looked at (on the scale corpus, blocking
+    # keys took a quarter of the CPU of reading an article when every term was scored).
+    ranked: list[tuple[int, str]] = []
+    bar = None
+    for term, count in sorted(terms.items(), key=itemgetter(1), reverse=True):
+        if bar is not None and count * 10 < bar:
+            break
+        if len(term) >= 6 and term not in names and not term[0].isdigit():
+            ranked.append((-count * min(len(term), 10), term))
+            if bar is None and len(ranked) == wanted:
+                bar = -max(ranked)[0]  # the lowest score of the first `wanted`
+    return [term for _, term in heapq.nsmallest(wanted, ranked)]
 
 
 @dataclass(frozen=True)
