@@ -468,7 +468,7 @@ def index_articles(articles: Iterable[Article]) -> int:
 RESCORE_UNTIL = 4000
 # How much the corpus grows between two rescorings: doubling costs about one more rebuild's
 # scoring over the corpus's life (1 + 1/2 + 1/4 ...).
-RESCORE_GROWTH = 2
+RESCORE_GROWTH = 1.5
 
 
 def rescore_if_grown() -> bool:

@@ -208,10 +208,14 @@ def through_database(name: str, docs: list[dict]) -> None:
         rebuild_index,
         rescore_suggestions,
     )
-    from articles.models import Article, CoverageLink
+    from articles.models import Article, CorpusScoring, CoverageLink, TermCount
 
     call_command("migrate", verbosity=0)
+    # Each part starts from an empty corpus: its statistics too, as a deletion for good leaves
+    # them (the previous part's term counts would otherwise weigh on this one's scores).
     Article.objects.all().delete()
+    TermCount.objects.all().delete()
+    CorpusScoring.objects.all().delete()
     gold = {
         (i, j)
         for i, j in itertools.combinations(range(len(docs)), 2)
