@@ -1,5 +1,5 @@
 """The size of the corpus when all its candidate pairs were last scored together, so an import
-can rescore a small corpus once it has doubled (see articles.coverage.rescore_if_grown)."""
+can rescore a small corpus once it has grown by half (see articles.coverage.rescore_if_grown)."""
 
 from django.db import migrations, models
 

@@ -102,7 +102,7 @@ class TermCount(models.Model):
 class CorpusScoring(models.Model):
     """How many articles the corpus had when every candidate pair was last scored under its
     statistics at once (a rebuild, or an import that rescored a small corpus): one row, derived
-    data like the term counts. An import rescores a small corpus each time it has doubled since
+    data like the term counts. An import rescores a small corpus each time it has grown by half since
     (see articles.coverage.rescore_if_grown)."""
 
     articles = models.PositiveIntegerField(default=0)
