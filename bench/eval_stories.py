@@ -21,7 +21,9 @@ alone at GROUP_DISCOUNT above it, as SUGGEST_THRESHOLD is above GROUP_LEVEL).
 
 --through-database also runs each part through the product itself, in a throwaway SQLite:
 imported one article at a time (index_article, scores under the statistics of the corpus so
-far), then `rebuild_index` (scores under the whole corpus's statistics, like this script's).
+far, rescored whole each time it has grown by coverage.RESCORE_GROWTH), then every pair rescored
+(coverage.rescore_suggestions), then `rebuild_index` (scores under the whole corpus's
+statistics, like this script's). Each part starts from an empty corpus, term counts included.
 """
 
 import argparse
@@ -201,11 +203,21 @@ def through_database(name: str, docs: list[dict]) -> None:
     from django.core.management import call_command
     from django.db import transaction
 
-    from articles.coverage import SAME_STORY, group_suggestions, index_article, rebuild_index
-    from articles.models import Article, CoverageLink
+    from articles.coverage import (
+        SAME_STORY,
+        group_suggestions,
+        index_article,
+        rebuild_index,
+        rescore_suggestions,
+    )
+    from articles.models import Article, CorpusScoring, CoverageLink, TermCount
 
     call_command("migrate", verbosity=0)
+    # Each part starts from an empty corpus: its statistics too, as a deletion for good leaves
+    # them (the previous part's term counts would otherwise weigh on this one's scores).
     Article.objects.all().delete()
+    TermCount.objects.all().delete()
+    CorpusScoring.objects.all().delete()
     gold = {
         (i, j)
         for i, j in itertools.combinations(range(len(docs)), 2)
@@ -249,6 +261,13 @@ def through_database(name: str, docs: list[dict]) -> None:
     # Grouping each new article's component on import is grouping every component at the end.
     group_suggestions()
     print(f"the same scores with every component grouped again: {measured()}")
+    # What the import that next rescores the corpus (coverage.rescore_if_grown) makes of it.
+    started = time.perf_counter()
+    rescore_suggestions()
+    print(
+        f"every pair rescored now, as the next rescoring import does "
+        f"({time.perf_counter() - started:.1f}s): {measured()}"
+    )
     started = time.perf_counter()
     rebuild_index(workers=1)
     print(f"after rebuild_index ({time.perf_counter() - started:.1f}s): {measured()}")

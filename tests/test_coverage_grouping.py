@@ -48,6 +48,13 @@ def table(monkeypatch):
     return scores
 
 
+@pytest.fixture(autouse=True)
+def no_rescoring(monkeypatch):
+    """The table stands in for the scorer of an import's pairs only: an import rescoring the
+    small corpus (coverage.rescore_if_grown) would score them with the real one."""
+    monkeypatch.setattr(coverage, "RESCORE_UNTIL", 0)
+
+
 def link(x: Article, y: Article) -> CoverageLink:
     a, b = sorted((x.pk, y.pk))
     return CoverageLink.objects.get(article_a_id=a, article_b_id=b)

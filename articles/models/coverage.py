@@ -99,6 +99,15 @@ class TermCount(models.Model):
     articles = models.PositiveIntegerField(default=0)
 
 
+class CorpusScoring(models.Model):
+    """How many articles the corpus had when every candidate pair was last scored under its
+    statistics at once (a rebuild, or an import that rescored a small corpus): one row, derived
+    data like the term counts. An import rescores a small corpus each time it has grown by half since
+    (see articles.coverage.rescore_if_grown)."""
+
+    articles = models.PositiveIntegerField(default=0)
+
+
 class QuoteAlignment(models.Model):
     """An analyst's correction of the automatic alignment: these two quotes are (not) the same."""
 
