@@ -90,9 +90,9 @@ def test_past_the_size_cap_nothing_is_rescored(monkeypatch):
     rescored = []
     rescore = coverage.rescore_suggestions
 
-    def counted():
+    def counted(max_pairs=None):
         rescored.append(coverage._doc_freq(set())[1])
-        return rescore()
+        return rescore(max_pairs)
 
     monkeypatch.setattr(coverage, "rescore_suggestions", counted)
     first = import_all(TEXTS[:3])
@@ -100,3 +100,15 @@ def test_past_the_size_cap_nothing_is_rescored(monkeypatch):
     import_all(TEXTS[3:])
     assert rescored == [1, 2, 3]  # the corpus's sizes when it was rescored: none past the cap
     assert pair(first[0], first[1]).score == at_cap
+
+
+@pytest.mark.django_db
+def test_a_corpus_with_too_many_pairs_for_one_import_is_not_rescored(grow_by_half, monkeypatch):
+    first = import_all(TEXTS[:2])
+    assert coverage.CorpusScoring.objects.get().articles == 2  # rescored at 1 and 2
+    monkeypatch.setattr(coverage, "RESCORE_PAIRS", 0)
+    at_two = pair(*first).score
+    import_all(TEXTS[2:])
+    assert pair(*first).score == at_two  # never rescored under the larger corpus's statistics
+    # Passed over at 3, 5 and 8 articles, each remembered: the next try waits for growth.
+    assert coverage.CorpusScoring.objects.get().articles == 8
