@@ -1331,8 +1331,8 @@ def rebuild_index(batch: int = 500, workers: int = 1, progress=None) -> dict:
     Phase 1 streams articles in batches (text analysis spread over `workers` processes) and
     writes fingerprints and keys in bulk. Phase 2 groups the articles under each key (kept in
     memory while writing them): pairs under a usable key are candidates. Phase 3 compares the
-    pairs, a batch of articles at a time, with the whole corpus's document frequencies. Phase 4
-    groups every component of the links and lets the groups decide which suggestions are one
+    pairs, a batch of articles at a time, with the whole corpus's document frequencies, and
+    drops the suggestions it no longer keeps (`_drop_unkept`). Phase 4 groups every component of the links and lets the groups decide which suggestions are one
     story (`group_suggestions`). The key indexes are built once, after phase 1's bulk insert.
     """
     with _without_key_indexes():
@@ -1340,7 +1340,11 @@ def rebuild_index(batch: int = 500, workers: int = 1, progress=None) -> dict:
     pairs = candidate_pairs(bands.arrays(), blocks.arrays(), days)
     if progress:
         progress(f"{len(pairs)} candidate pairs")
-    created = suggest_pairs(pairs, dict(doc_freq), indexed, SCORE_BATCH, workers)
+    kept: set[tuple[int, int]] = set()
+    created = suggest_pairs(pairs, dict(doc_freq), indexed, SCORE_BATCH, workers, kept=kept)
+    # Suggestions made under earlier statistics (or texts) that this scoring no longer keeps
+    # would otherwise stay in the queue for good.
+    _drop_unkept(kept, set(days[0].tolist()))
     group_suggestions(progress)
     # Confirmed links (exact duplicates, reviewed links) decide the stories.
     confirmed = CoverageLink.objects.filter(status=CoverageLink.CONFIRMED).values_list(

@@ -9,7 +9,7 @@ from django.db import connection
 
 from articles import coverage
 from articles.coverage import rebuild_index
-from articles.models import ArticleFingerprint, BandKey, BlockingKey, TermCount
+from articles.models import ArticleFingerprint, BandKey, BlockingKey, CoverageLink, TermCount
 from tests.test_coverage_indexing import PESKOV_A, PESKOV_B, QUAKE, imported
 
 
@@ -108,3 +108,24 @@ def test_the_rebuilt_index_is_the_one_importing_built(three_articles):
     assert not any(len(term) > coverage.TERM_MAX for term, _ in imported_one_by_one["terms"])
     rebuild_index(batch=2, workers=1)
     assert index_rows() == imported_one_by_one
+
+
+def test_a_rebuild_drops_the_suggestions_it_no_longer_keeps_and_nothing_reviewed(
+    three_articles, alice
+):
+    peskov_a, peskov_b, quake = three_articles
+    kept = CoverageLink.objects.get(article_a=peskov_a, article_b=peskov_b)
+    # Links no scoring of these texts would make: a stale suggestion, one an analyst decided
+    # and undid (it has a history), and a confirmed one (the analyst's word).
+    stale = CoverageLink.objects.create(article_a=peskov_a, article_b=quake, score=0.6)
+    undone = CoverageLink.objects.create(article_a=peskov_b, article_b=quake, score=0.6)
+    coverage.decide(alice, undone.pk, CoverageLink.REJECTED)
+    coverage.undo_last(alice)
+    confirmed = imported(QUAKE.replace("Sunday", "Monday"), "q2.txt")
+    reviewed = CoverageLink.objects.create(
+        article_a=peskov_a, article_b=confirmed, score=0.6, status=CoverageLink.CONFIRMED
+    )
+    rebuild_index(workers=1)
+    left = set(CoverageLink.objects.values_list("pk", flat=True))
+    assert stale.pk not in left
+    assert {kept.pk, undone.pk, reviewed.pk} <= left
