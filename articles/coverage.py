@@ -234,6 +234,28 @@ def _store_keys(articles: list[Article], prints: list[Fingerprint]) -> None:
     )
 
 
+@contextmanager
+def _index_scans_only(cursor) -> Iterator[None]:
+    """On PostgreSQL, within the current transaction, read through plain index scans, which
+    stop at a LIMIT, not bitmap scans, which first gather every matching row.
+
+    The planner guesses a key's holders from the average key (some 6,000 on the 100,000-article
+    corpus) and picks a bitmap scan, which for a common key ('t:familiar', 100,280 holders)
+    marks them all before the LIMIT: 6.5 ms a lookup against 0.2 ms, and a new article looks up
+    a dozen keys. The setting it had is put back afterwards."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        yield
+        return
+    cursor.execute(
+        "SELECT current_setting('enable_bitmapscan'), set_config('enable_bitmapscan', 'off', true)"
+    )
+    before = cursor.fetchone()[0]
+    try:
+        yield
+    finally:
+        cursor.execute("SELECT set_config('enable_bitmapscan', %s, true)", [before])
+
+
 def _usable(model, keys: set) -> dict:
     """{key: article ids} for the keys not shared by too many articles (see KEY_CAP)."""
     if len(keys) <= FEW_KEYS:
@@ -244,7 +266,7 @@ def _usable(model, keys: set) -> dict:
             f"SELECT {_name(model, 'article')} FROM {_name(model)} "
             f"WHERE {_name(model, 'key')} = %s LIMIT {KEY_CAP + 2}"
         )
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor, _index_scans_only(cursor):
             for key in sorted(keys):
                 cursor.execute(sql, [key])
                 ids = [row[0] for row in cursor.fetchall()]

@@ -1,6 +1,7 @@
 """Indexing on import: fingerprints and keys are stored, and links are suggested incrementally."""
 
 import pytest
+from django.db import connection
 
 from articles.coverage import KEY_CAP, candidates, index_article, rebuild_index
 from articles.importing import ArticleImporter
@@ -432,3 +433,29 @@ def test_a_rebuild_leaves_the_planner_statistics_of_what_it_rewrote_up_to_date()
     call_command("suggest_links", "--rebuild", "--workers", "1", stdout=StringIO())
     assert analysed_rows("articles_coveragelink") == CoverageLink.objects.count() > 0
     assert analysed_rows("articles_articlefingerprint") == 3
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
+@pytest.mark.parametrize("session", ["on", "off"])
+def test_key_lookups_read_by_index_scans_and_leave_the_planner_as_it_was(session):
+    from articles.coverage import _usable
+
+    article = imported(PESKOV_A, "a.txt")
+    keys = set(BlockingKey.objects.filter(article=article).values_list("key", flat=True))
+    seen = []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('enable_bitmapscan', %s, true)", [session])
+
+        def watch(execute, sql, params, many, context):
+            if "LIMIT" in sql:
+                cursor.execute("SELECT current_setting('enable_bitmapscan')")
+                seen.append(cursor.fetchone()[0])
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(watch):
+            holders = _usable(BlockingKey, keys)
+        cursor.execute("SELECT current_setting('enable_bitmapscan')")
+        assert cursor.fetchone()[0] == session
+    assert seen and set(seen) == {"off"}
+    assert all(article.pk in ids for ids in holders.values())
