@@ -539,10 +539,19 @@ def rescore_suggestions(max_pairs: int | None = None) -> dict | None:
         return None
     doc_freq = dict(TermCount.objects.filter(articles__gt=0).values_list("term", "articles"))
     n_docs = doc_freq.pop(TOTAL, 0)
+    return _suggest_all(pairs, doc_freq, n_docs, days[0])
+
+
+def _suggest_all(
+    pairs: np.ndarray, doc_freq, n_docs: int, indexed: np.ndarray, workers: int = 1, progress=None
+) -> dict:
+    """Score every candidate pair of the corpus (the `indexed` articles) and store the
+    suggestions; drop the suggestions this scoring no longer keeps, which would otherwise stay
+    in the queue for good (see `_drop_unkept`); then group every component of the links."""
     kept: set[tuple[int, int]] = set()
-    created = suggest_pairs(pairs, doc_freq, n_docs, SCORE_BATCH, kept=kept)
-    dropped = _drop_unkept(kept, set(days[0].tolist()))
-    group_suggestions()
+    created = suggest_pairs(pairs, doc_freq, n_docs, SCORE_BATCH, workers, kept=kept)
+    dropped = _drop_unkept(kept, set(indexed.tolist()))
+    group_suggestions(progress)
     return {"pairs": len(pairs), "suggested": created, "dropped": dropped}
 
 
@@ -1354,27 +1363,23 @@ def rebuild_index(batch: int = 500, workers: int = 1, progress=None) -> dict:
     writes fingerprints and keys in bulk. Phase 2 groups the articles under each key (kept in
     memory while writing them): pairs under a usable key are candidates. Phase 3 compares the
     pairs, a batch of articles at a time, with the whole corpus's document frequencies, and
-    drops the suggestions it no longer keeps (`_drop_unkept`). Phase 4 groups every component of the links and lets the groups decide which suggestions are one
-    story (`group_suggestions`). The key indexes are built once, after phase 1's bulk insert.
+    drops the suggestions it no longer keeps. Phase 4 groups every component of the links and
+    lets the groups decide which suggestions are one story. Phases 3 and 4 are
+    `_suggest_all`. The key indexes are built once, after phase 1's bulk insert.
     """
     with _without_key_indexes():
         indexed, bands, blocks, days, doc_freq = _index_corpus(batch, workers, progress)
     pairs = candidate_pairs(bands.arrays(), blocks.arrays(), days)
     if progress:
         progress(f"{len(pairs)} candidate pairs")
-    kept: set[tuple[int, int]] = set()
-    created = suggest_pairs(pairs, dict(doc_freq), indexed, SCORE_BATCH, workers, kept=kept)
-    # Suggestions made under earlier statistics (or texts) that this scoring no longer keeps
-    # would otherwise stay in the queue for good.
-    _drop_unkept(kept, set(days[0].tolist()))
-    group_suggestions(progress)
+    found = _suggest_all(pairs, dict(doc_freq), indexed, days[0], workers, progress)
     # Confirmed links (exact duplicates, reviewed links) decide the stories.
     confirmed = CoverageLink.objects.filter(status=CoverageLink.CONFIRMED).values_list(
         "article_a_id", flat=True
     )
     regroup(sorted(set(confirmed)))
     _scored_at(indexed)
-    return {"articles": indexed, "pairs": len(pairs), "suggested": created}
+    return {"articles": indexed, "pairs": len(pairs), "suggested": found["suggested"]}
 
 
 # Rows per INSERT statement. One statement of many rows runs its program once, where an

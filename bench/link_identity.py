@@ -66,16 +66,21 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.core.management import call_command
     from django.db import connection
 
     from articles.coverage import rebuild_index
 
-    started = time.perf_counter()
-    stats = rebuild_index(batch=1000, workers=args.workers)
-    print(f"rebuilt in {time.perf_counter() - started:.1f}s: {stats}")
-    with connection.cursor() as cursor:
-        found = digests(cursor)
-    shutil.rmtree(folder)
+    try:
+        # A kept corpus was built before the newest migrations (0011's rescoring row).
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        stats = rebuild_index(batch=1000, workers=args.workers)
+        print(f"rebuilt in {time.perf_counter() - started:.1f}s: {stats}")
+        with connection.cursor() as cursor:
+            found = digests(cursor)
+    finally:
+        shutil.rmtree(folder)
     if args.save:
         args.save.write_text(json.dumps(found, indent=1))
         print(f"saved {args.save}")

@@ -199,10 +199,6 @@ def _tokens(text: str) -> list[str]:
     return (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text)
 
 
-def _capitalised(token: str) -> bool:
-    return token[0].isupper()
-
-
 def story_profile(
     title: str,
     body: str,
